@@ -1,0 +1,135 @@
+// Package input is the neutral form of everything jobguard judges: a decoded Kubernetes object with
+// where it came from (a manifest file and line, or a live cluster), and the set of objects read
+// together, which rules use as context (ConfigMaps a container runs, RBAC bindings of its service
+// account, namespace labels).
+package input
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/jobguard/jobguard/internal/finding"
+)
+
+// Object is one Kubernetes object of the input.
+type Object struct {
+	// Source locates the object: apiVersion, kind, namespace, name, and file+line or cluster+uid.
+	// Path is empty here; findings fill it in.
+	Source finding.Resource
+	// Obj is the typed object for the kinds jobguard understands (see Decode), nil for other kinds.
+	Obj any
+	// Lines maps JSON paths inside the object (e.g. "spec.template.spec.containers[0].image") to
+	// their line in Source.File. Nil for objects not read from a file.
+	Lines map[string]int
+}
+
+// LineOf returns the line of path, or of its nearest ancestor that has one, or the object's line.
+func (o *Object) LineOf(path string) int {
+	for p := path; p != ""; p = parentPath(p) {
+		if l, ok := o.Lines[p]; ok {
+			return l
+		}
+	}
+	return o.Source.Line
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i <= 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// Meta returns the object's metadata, or nil for kinds that are not decoded.
+func (o *Object) Meta() *metav1.ObjectMeta {
+	if m, ok := o.Obj.(metav1.ObjectMetaAccessor); ok {
+		return m.GetObjectMeta().(*metav1.ObjectMeta)
+	}
+	return nil
+}
+
+// newObject returns an empty typed object for the group and kind, or nil when jobguard does not
+// decode that kind. Old API versions of a kind share the current version's schema for every field
+// jobguard reads (batch/v1beta1 CronJob, extensions/v1beta1 and apps/v1beta1|2 workloads), so they are
+// decoded into the current types.
+func newObject(group, kind string) any {
+	switch group + "/" + kind {
+	case "/Pod":
+		return &corev1.Pod{}
+	case "/PodTemplate":
+		return &corev1.PodTemplate{}
+	case "/ReplicationController":
+		return &corev1.ReplicationController{}
+	case "/ConfigMap":
+		return &corev1.ConfigMap{}
+	case "/ServiceAccount":
+		return &corev1.ServiceAccount{}
+	case "/Namespace":
+		return &corev1.Namespace{}
+	case "batch/CronJob":
+		return &batchv1.CronJob{}
+	case "batch/Job":
+		return &batchv1.Job{}
+	case "apps/Deployment", "extensions/Deployment":
+		return &appsv1.Deployment{}
+	case "apps/DaemonSet", "extensions/DaemonSet":
+		return &appsv1.DaemonSet{}
+	case "apps/StatefulSet":
+		return &appsv1.StatefulSet{}
+	case "apps/ReplicaSet", "extensions/ReplicaSet":
+		return &appsv1.ReplicaSet{}
+	case "rbac.authorization.k8s.io/Role":
+		return &rbacv1.Role{}
+	case "rbac.authorization.k8s.io/ClusterRole":
+		return &rbacv1.ClusterRole{}
+	case "rbac.authorization.k8s.io/RoleBinding":
+		return &rbacv1.RoleBinding{}
+	case "rbac.authorization.k8s.io/ClusterRoleBinding":
+		return &rbacv1.ClusterRoleBinding{}
+	}
+	return nil
+}
+
+// Group returns the API group of an apiVersion ("" for the core group).
+func Group(apiVersion string) string {
+	if i := strings.IndexByte(apiVersion, '/'); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
+
+// Known reports whether Decode returns a typed object for the apiVersion and kind.
+func Known(apiVersion, kind string) bool { return newObject(Group(apiVersion), kind) != nil }
+
+// Decode decodes the JSON of one object into its typed form. It returns (nil, nil) for kinds
+// jobguard does not decode. A field of the wrong type is an error naming the field.
+func Decode(apiVersion, kind string, data []byte) (any, error) {
+	obj := newObject(Group(apiVersion), kind)
+	if obj == nil {
+		return nil, nil
+	}
+	if err := json.Unmarshal(data, obj); err != nil {
+		var te *json.UnmarshalTypeError
+		if asTypeError(err, &te) && te.Field != "" {
+			return nil, fmt.Errorf("%s %s: field %s: cannot use %s as %s", apiVersion, kind, te.Field, te.Value, te.Type)
+		}
+		return nil, fmt.Errorf("%s %s: %w", apiVersion, kind, err)
+	}
+	return obj, nil
+}
+
+func asTypeError(err error, te **json.UnmarshalTypeError) bool {
+	t, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*te = t
+	}
+	return ok
+}
