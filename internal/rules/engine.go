@@ -1,0 +1,230 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/pod-security-admission/api"
+
+	"github.com/jobguard/jobguard/internal/config"
+	"github.com/jobguard/jobguard/internal/finding"
+	"github.com/jobguard/jobguard/internal/input"
+	"github.com/jobguard/jobguard/internal/workload"
+)
+
+// Annotations that suppress findings on the object that carries them.
+const (
+	AnnotationIgnore       = "jobguard.io/ignore"
+	AnnotationIgnoreReason = "jobguard.io/ignore-reason"
+)
+
+// PSA namespace labels that choose the PSS level and version of a namespace.
+const (
+	LabelEnforce        = api.EnforceLevelLabel
+	LabelEnforceVersion = api.EnforceVersionLabel
+)
+
+// Options configure an Engine.
+type Options struct {
+	Config *config.Config
+	// PSS is the level and version used where a namespace says nothing. Zero value: restricted, latest.
+	PSS api.LevelVersion
+	// PSSLevelFixed and PSSVersionFixed make PSS win over namespace labels (the user set the flag).
+	PSSLevelFixed, PSSVersionFixed bool
+	// NamespaceLabels returns a namespace's labels, when known (e.g. from an informer). When nil,
+	// Namespace objects of the input set are used.
+	NamespaceLabels func(namespace string) (map[string]string, bool)
+}
+
+// Engine runs the enabled rules. It is safe for concurrent use.
+type Engine struct {
+	opts  Options
+	cfg   *config.Config
+	rules []*Rule
+}
+
+// New returns an engine for the options. A config that names an unknown rule is an error.
+func New(opts Options) (*Engine, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	if opts.PSS.Level == "" {
+		opts.PSS.Level = api.LevelRestricted
+	}
+	if opts.PSS.Version == (api.Version{}) {
+		opts.PSS.Version = api.LatestVersion()
+	}
+	for _, id := range cfg.Rules.Disabled {
+		if Lookup(id) == nil {
+			return nil, fmt.Errorf("config: rules.disabled: unknown rule %q (see `jobguard rules`)", id)
+		}
+	}
+	for id := range cfg.Rules.Severity {
+		if Lookup(id) == nil {
+			return nil, fmt.Errorf("config: rules.severity: unknown rule %q (see `jobguard rules`)", id)
+		}
+	}
+	e := &Engine{opts: opts, cfg: cfg}
+	for _, r := range All() {
+		if !cfg.Disabled(r.ID) {
+			e.rules = append(e.rules, r)
+		}
+	}
+	return e, nil
+}
+
+// Rules returns the enabled rules.
+func (e *Engine) Rules() []*Rule { return e.rules }
+
+// PSSFor returns the PSS level and version that apply in a namespace: the flags when fixed, else the
+// namespace's pod-security.kubernetes.io/enforce[-version] labels, else the defaults.
+func (e *Engine) PSSFor(set *input.Set, namespace string) api.LevelVersion {
+	lv := e.opts.PSS
+	if e.opts.PSSLevelFixed && e.opts.PSSVersionFixed {
+		return lv
+	}
+	var labels map[string]string
+	if e.opts.NamespaceLabels != nil {
+		labels, _ = e.opts.NamespaceLabels(namespace)
+	} else if ns := set.Namespace(namespace); ns != nil {
+		labels = ns.Labels
+	}
+	if !e.opts.PSSLevelFixed {
+		if l, err := api.ParseLevel(labels[LabelEnforce]); err == nil {
+			lv.Level = l
+		}
+	}
+	if !e.opts.PSSVersionFixed {
+		if v, err := api.ParseVersion(labels[LabelEnforceVersion]); err == nil {
+			lv.Version = v
+		}
+	}
+	return lv
+}
+
+// Evaluate judges one object of set (set may be nil) and returns its findings, suppressed ones
+// included and marked. Objects that run no pods have no findings.
+func (e *Engine) Evaluate(set *input.Set, obj *input.Object) []finding.Finding {
+	w := workload.From(obj.Obj)
+	if w == nil {
+		return nil
+	}
+	if set == nil {
+		set = input.NewSet([]*input.Object{obj})
+	}
+	ctx := &Context{Object: obj, Set: set, Config: e.cfg, PSS: e.PSSFor(set, w.Namespace())}
+	var out []finding.Finding
+	for _, r := range e.rules {
+		for _, res := range r.Check(ctx, w) {
+			out = append(out, e.toFinding(r, obj, res))
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	suppress(out, w, e.cfg)
+	combine(out)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Severity != out[j].Severity {
+			return out[i].Severity > out[j].Severity
+		}
+		if out[i].Rule != out[j].Rule {
+			return out[i].Rule < out[j].Rule
+		}
+		return out[i].Resource.Path < out[j].Resource.Path
+	})
+	return out
+}
+
+// EvaluateAll judges every object of set, in input order.
+func (e *Engine) EvaluateAll(set *input.Set) []finding.Finding {
+	var out []finding.Finding
+	for _, o := range set.Objects {
+		out = append(out, e.Evaluate(set, o)...)
+	}
+	return out
+}
+
+func (e *Engine) toFinding(r *Rule, obj *input.Object, res Result) finding.Finding {
+	sev := r.Severity
+	if res.Severity != 0 {
+		sev = res.Severity
+	}
+	if s, ok := e.cfg.Rules.Severity[r.ID]; ok {
+		sev = s
+	}
+	attack := make([]string, 0, 1+len(r.Attack)+len(res.Attack))
+	attack = appendUnique(attack, Technique)
+	attack = appendUnique(attack, r.Attack...)
+	attack = appendUnique(attack, res.Attack...)
+	resource := obj.Source
+	resource.Path = res.Path
+	if res.Path != "" {
+		resource.Line = obj.LineOf(res.Path)
+	}
+	f := finding.Finding{
+		Rule:         r.ID,
+		Category:     r.Category,
+		Severity:     sev,
+		Title:        r.Title,
+		Message:      res.Message,
+		Resource:     resource,
+		Container:    res.Container,
+		Attack:       attack,
+		ThreatMatrix: r.ThreatMatrix,
+		Mitigations:  r.Mitigations,
+		Remediation:  r.Remediation,
+	}
+	if res.Image != "" {
+		if why, ok := e.cfg.ExemptImage(res.Image); ok {
+			f.Suppressed, f.Suppression = true, why
+		}
+	}
+	return f
+}
+
+// suppress marks findings suppressed by the object's annotations or the config's exemptions.
+func suppress(fs []finding.Finding, w *workload.Workload, cfg *config.Config) {
+	ignored := map[string]bool{}
+	for _, id := range strings.Split(w.Meta.Annotations[AnnotationIgnore], ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ignored[id] = true
+		}
+	}
+	reason := w.Meta.Annotations[AnnotationIgnoreReason]
+	exemptWhy, exempt := cfg.ExemptObject(w.Meta.Namespace, w.Meta.Name)
+	for i := range fs {
+		f := &fs[i]
+		if f.Suppressed {
+			continue
+		}
+		switch {
+		case ignored[f.Rule] || ignored["*"] || ignored[string(f.Category)]:
+			f.Suppressed = true
+			f.Suppression = "annotation " + AnnotationIgnore
+			if reason != "" {
+				f.Suppression += ": " + reason
+			}
+		case exempt:
+			f.Suppressed, f.Suppression = true, exemptWhy
+		}
+	}
+}
+
+func appendUnique(s []string, vs ...string) []string {
+	for _, v := range vs {
+		found := false
+		for _, x := range s {
+			if x == v {
+				found = true
+				break
+			}
+		}
+		if !found {
+			s = append(s, v)
+		}
+	}
+	return s
+}
