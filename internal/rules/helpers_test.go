@@ -46,7 +46,7 @@ func wrap(podSpec string) map[string]string {
 		return strings.Join(lines, "\n")
 	}
 	return map[string]string{
-		"CronJob": "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x, namespace: ns}\nspec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n" + ind(podSpec, 10) + "\n",
+		"CronJob":    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x, namespace: ns}\nspec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n" + ind(podSpec, 10) + "\n",
 		"Job":        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x, namespace: ns}\nspec:\n  template:\n    spec:\n" + ind(podSpec, 6) + "\n",
 		"Deployment": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: ns}\nspec:\n  template:\n    spec:\n" + ind(podSpec, 6) + "\n",
 		"DaemonSet":  "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: x, namespace: ns}\nspec:\n  template:\n    spec:\n" + ind(podSpec, 6) + "\n",
