@@ -1,0 +1,210 @@
+// Package report writes jobguard's findings and rule catalogue for people and machines: a text
+// table for terminals, a JSON document with a stable schema (docs/report.schema.json), SARIF 2.1.0
+// for code-scanning services, and the rule catalogue as a table, JSON, or the Markdown of
+// docs/rules.md.
+//
+// Every writer is deterministic: the same findings give byte-identical output, so reports can be
+// diffed and golden-tested.
+package report
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jobguard/jobguard/internal/finding"
+)
+
+// ToolName is the name reports give the tool.
+const ToolName = "jobguard"
+
+// InformationURI is the project's home page, given to SARIF consumers.
+const InformationURI = "https://github.com/jobguard/jobguard"
+
+// SchemaVersion identifies the JSON report schema. Fields may be added within a version; a field is
+// never removed or changed in meaning without a new version.
+const SchemaVersion = "jobguard.io/v1"
+
+// Meta is what a report says about the run besides its findings.
+type Meta struct {
+	// ToolVersion is jobguard's version.
+	ToolVersion string
+	// Inputs are the paths (or cluster contexts) that were scanned.
+	Inputs []string
+	// Errors describe inputs that could not be read, one line each.
+	Errors []string
+	// Incomplete is true when something was not scanned. Reports also treat the run as incomplete
+	// whenever Errors is not empty.
+	Incomplete bool
+	// Resources is how many objects were judged (0 when unknown).
+	Resources int
+}
+
+// incomplete says whether the run missed anything.
+func (m Meta) incomplete() bool { return m.Incomplete || len(m.Errors) > 0 }
+
+// summarize is finding.Summarize completed with the run's errors.
+func summarize(fs []finding.Finding, m Meta) finding.Summary {
+	s := finding.Summarize(fs, m.Resources)
+	s.Errors = len(m.Errors)
+	s.Incomplete = m.incomplete()
+	return s
+}
+
+// group is the findings about one object.
+type group struct {
+	res      finding.Resource // Path and Line are those of the first finding; use only the object fields
+	findings []finding.Finding
+	minLine  int
+}
+
+// groupByResource groups findings by object. Groups are ordered by file (cluster objects after
+// files, by cluster), then by where the object's first finding is, then by namespace, kind and
+// name; findings inside a group by severity (highest first), rule and path.
+func groupByResource(fs []finding.Finding) []*group {
+	index := map[string]*group{}
+	var groups []*group
+	for _, f := range fs {
+		k := f.Resource.Key()
+		g := index[k]
+		if g == nil {
+			g = &group{res: f.Resource, minLine: f.Resource.Line}
+			index[k] = g
+			groups = append(groups, g)
+		}
+		if f.Resource.Line > 0 && (g.minLine == 0 || f.Resource.Line < g.minLine) {
+			g.minLine = f.Resource.Line
+		}
+		g.findings = append(g.findings, f)
+	}
+	sort.SliceStable(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		if (a.res.File == "") != (b.res.File == "") {
+			return a.res.File != "" // files first
+		}
+		if a.res.File != b.res.File {
+			return a.res.File < b.res.File
+		}
+		if a.res.Cluster != b.res.Cluster {
+			return a.res.Cluster < b.res.Cluster
+		}
+		if a.minLine != b.minLine {
+			return a.minLine < b.minLine
+		}
+		if a.res.Namespace != b.res.Namespace {
+			return a.res.Namespace < b.res.Namespace
+		}
+		if a.res.Kind != b.res.Kind {
+			return a.res.Kind < b.res.Kind
+		}
+		if a.res.Name != b.res.Name {
+			return a.res.Name < b.res.Name
+		}
+		return a.res.APIVersion < b.res.APIVersion
+	})
+	for _, g := range groups {
+		sortFindings(g.findings)
+	}
+	return groups
+}
+
+// sortFindings orders findings by severity (highest first), rule, path, container and message.
+func sortFindings(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Resource.Path != b.Resource.Path {
+			return a.Resource.Path < b.Resource.Path
+		}
+		if a.Container != b.Container {
+			return a.Container < b.Container
+		}
+		return a.Message < b.Message
+	})
+}
+
+// severityMeaning says what each severity asks of the reader. It is printed by the rule catalogue
+// and the docs.
+var severityMeaning = map[finding.Severity]string{
+	finding.SeverityCritical: "Evidence of an attack, or a job that hands whoever controls it a node or the " +
+		"cluster. Act now: find out who created the workload and what it has already run.",
+	finding.SeverityHigh: "A capability that a malicious job needs to break out of its container, steal " +
+		"credentials or persist. Fix before the workload is deployed.",
+	finding.SeverityMedium: "Weakens isolation or hides what runs, but is not enough on its own to take " +
+		"over a node. Fix soon.",
+	finding.SeverityLow: "A hardening gap or a weak signal: harmless alone, worth a look together with " +
+		"other findings on the same workload.",
+	finding.SeverityInfo: "Context for a reviewer; no action is needed because of it alone.",
+}
+
+// sarifLevel maps a severity to a SARIF result level.
+func sarifLevel(s finding.Severity) string {
+	switch {
+	case s >= finding.SeverityHigh:
+		return "error"
+	case s == finding.SeverityMedium:
+		return "warning"
+	default:
+		return "note"
+	}
+}
+
+// securitySeverity maps a severity to the CVSS-like score that code-scanning services rank by.
+func securitySeverity(s finding.Severity) string {
+	switch s {
+	case finding.SeverityCritical:
+		return "9.5"
+	case finding.SeverityHigh:
+		return "8.0"
+	case finding.SeverityMedium:
+		return "5.5"
+	case finding.SeverityLow:
+		return "3.0"
+	default:
+		return "1.0"
+	}
+}
+
+// plural returns "n word" with an "s" unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// wrap breaks s into lines of at most width runes at spaces; a word longer than width stays whole
+// on its own line. Existing line breaks are kept.
+func wrap(s string, width int) []string {
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		words := strings.Fields(para)
+		if len(words) == 0 {
+			out = append(out, "")
+			continue
+		}
+		var line strings.Builder
+		n := 0
+		for _, w := range words {
+			wl := len([]rune(w))
+			if n > 0 && n+1+wl > width {
+				out = append(out, line.String())
+				line.Reset()
+				n = 0
+			}
+			if n > 0 {
+				line.WriteByte(' ')
+				n++
+			}
+			line.WriteString(w)
+			n += wl
+		}
+		out = append(out, line.String())
+	}
+	return out
+}
