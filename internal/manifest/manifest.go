@@ -1,0 +1,205 @@
+// Package manifest reads Kubernetes manifests (YAML or JSON files, directories of them, or stdin)
+// into input.Objects that remember the file and line of the object and of every field inside it, so
+// findings can point at "cron.yaml:14".
+//
+// Every document is parsed as YAML (JSON is YAML) with gopkg.in/yaml.v3 into a node tree, which is
+// converted straight to JSON for input.Decode and walked once to record field lines; no node tree or
+// source bytes are kept once an object is built. Scalars follow what kubectl does through
+// sigs.k8s.io/yaml, except that yes/no/on/off stay strings (YAML 1.2, as yaml.v3 reads them).
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jobguard/jobguard/internal/input"
+)
+
+// DefaultMaxFileSize is the largest file Load and Parse read when Options.MaxFileSize is 0.
+const DefaultMaxFileSize = 64 << 20
+
+// StdinName is the file name given to objects read from stdin ("-").
+const StdinName = "<stdin>"
+
+// Options tunes Load and Parse. The zero value is ready to use.
+type Options struct {
+	// Skipped, when set, receives a note for each document that is skipped on purpose, e.g.
+	// ("values.yaml", 1, "skipped: no apiVersion/kind"). Empty and comment-only documents are
+	// ignored silently.
+	Skipped func(file string, line int, why string)
+	// MaxFileSize is the largest input accepted, in bytes (DefaultMaxFileSize when <= 0). A bigger
+	// file is an error naming its size.
+	MaxFileSize int64
+}
+
+func (o *Options) maxSize() int64 {
+	if o.MaxFileSize <= 0 {
+		return DefaultMaxFileSize
+	}
+	return o.MaxFileSize
+}
+
+// Error is a problem with one input: a path that cannot be read, a file that is not YAML, or one
+// malformed document. Line is 0 when the problem is not tied to a line.
+type Error struct {
+	File string
+	Line int
+	Err  error
+}
+
+// Error reads "file:line: message" (or "file: message" without a line).
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return e.File + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+var (
+	// ErrBinary is the error of a file holding NUL bytes or invalid UTF-8.
+	ErrBinary = errors.New("not a YAML or JSON file (binary content)")
+	// ErrTooLarge is wrapped by the error of a file over Options.MaxFileSize.
+	ErrTooLarge = errors.New("file too large")
+	// ErrAliasBomb is wrapped by the error of a document whose YAML aliases expand to far more
+	// than the document itself (a "billion laughs" attack).
+	ErrAliasBomb = errors.New("YAML aliases expand too much (possible YAML bomb)")
+)
+
+// Load reads the given paths: files, directories (recursively, files ending in .yaml, .yml or
+// .json, in lexical order, hidden directories such as .git skipped) and "-" for stdin. It returns
+// every object that has a kind, in input order (typed through input.Decode when jobguard knows the
+// kind, Obj nil otherwise), and one *Error per problem: a missing path, an unreadable or binary
+// file, a malformed document. Other documents of the same file and other inputs are still read. A
+// directory without manifests yields neither objects nor errors.
+func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, errs []error) {
+	p := newParser(&opts)
+	for _, path := range paths {
+		if path == "-" {
+			if stdin == nil {
+				stdin = strings.NewReader("")
+			}
+			p.readFrom(StdinName, stdin)
+			continue
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			p.fail(path, 0, pathError(err))
+			continue
+		}
+		if fi.IsDir() {
+			p.walk(path)
+			continue
+		}
+		p.loadFile(path, fi)
+	}
+	return p.objs, p.errs
+}
+
+// walk loads the manifests under root in lexical order.
+func (p *parser) walk(root string) {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			p.fail(path, 0, pathError(err))
+			if d != nil && d.IsDir() && path != root {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if path != root && isHidden(d.Name()) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !isManifestName(d.Name()) {
+			return nil
+		}
+		// Symlinks to files are followed; symlinks to directories are not (no loops).
+		fi, err := os.Stat(path)
+		if err != nil {
+			p.fail(path, 0, pathError(err))
+			return nil
+		}
+		if fi.IsDir() {
+			return nil
+		}
+		p.loadFile(path, fi)
+		return nil
+	})
+	if err != nil {
+		p.fail(root, 0, pathError(err))
+	}
+}
+
+// loadFile reads and parses one file. Files that are not regular (a pipe such as
+// <(helm template .)) are read up to the size limit.
+func (p *parser) loadFile(path string, fi fs.FileInfo) {
+	if fi.Mode().IsRegular() && fi.Size() > p.opts.maxSize() {
+		p.fail(path, 0, tooLarge(fi.Size(), p.opts.maxSize()))
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		p.fail(path, 0, pathError(err))
+		return
+	}
+	defer f.Close()
+	p.readFrom(path, f)
+}
+
+// readFrom reads r whole (up to the size limit) and parses it as file name.
+func (p *parser) readFrom(name string, r io.Reader) {
+	max := p.opts.maxSize()
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		p.fail(name, 0, pathError(err))
+		return
+	}
+	if int64(len(data)) > max {
+		p.fail(name, 0, fmt.Errorf("%w (over the limit of %s)", ErrTooLarge, size(max)))
+		return
+	}
+	p.parse(name, data)
+}
+
+func tooLarge(n, max int64) error {
+	return fmt.Errorf("%w (%s, limit %s)", ErrTooLarge, size(n), size(max))
+}
+
+// size formats a byte count for messages.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// pathError drops the operation and path of an *fs.PathError, since Error already names the file:
+// "x.yaml: no such file or directory" rather than "x.yaml: stat x.yaml: no such file or directory".
+func pathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func isHidden(name string) bool {
+	return len(name) > 1 && name[0] == '.' && name != ".."
+}
+
+func isManifestName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml" || ext == ".json"
+}

@@ -1,0 +1,462 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/jobguard/jobguard/internal/finding"
+	"github.com/jobguard/jobguard/internal/input"
+)
+
+// Parse parses the bytes of one file (or of one admission request, or of stdin) named name. It
+// returns the objects with a kind, in order, and one *Error per malformed document; the other
+// documents are still returned.
+func Parse(name string, data []byte, opts Options) ([]*input.Object, []error) {
+	p := newParser(&opts)
+	if int64(len(data)) > opts.maxSize() {
+		p.fail(name, 0, tooLarge(int64(len(data)), opts.maxSize()))
+		return nil, p.errs
+	}
+	p.parse(name, data)
+	return p.objs, p.errs
+}
+
+// parser accumulates the objects and errors of one Load or Parse call and holds the buffers reused
+// from one object to the next.
+type parser struct {
+	opts *Options
+	objs []*input.Object
+	errs []error
+
+	file  string
+	w     walker
+	known map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
+}
+
+func newParser(opts *Options) *parser { return &parser{opts: opts, known: map[[2]string]bool{}} }
+
+func (p *parser) isKnown(apiVersion, kind string) bool {
+	k := [2]string{apiVersion, kind}
+	known, ok := p.known[k]
+	if !ok {
+		known = input.Known(apiVersion, kind)
+		if len(p.known) < 1000 {
+			p.known[k] = known
+		}
+	}
+	return known
+}
+
+func (p *parser) fail(file string, line int, err error) {
+	p.errs = append(p.errs, &Error{File: file, Line: line, Err: err})
+}
+
+// parse reads one file's bytes.
+func (p *parser) parse(name string, data []byte) {
+	p.file = name
+	data, ok := text(data)
+	if !ok {
+		p.fail(name, 0, ErrBinary)
+		return
+	}
+	splitDocuments(data, p.document)
+}
+
+// text returns data as UTF-8 text without a byte order mark, converting UTF-16 (which YAML allows
+// and some Windows editors write) when it starts with a byte order mark. ok is false for binary
+// content: NUL bytes or invalid UTF-8.
+func text(data []byte) (_ []byte, ok bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		data = data[3:]
+	case len(data) >= 2 && len(data)%2 == 0 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF):
+		le := data[0] == 0xFF
+		u := make([]uint16, 0, len(data)/2-1)
+		for i := 2; i+1 < len(data); i += 2 {
+			if le {
+				u = append(u, uint16(data[i])|uint16(data[i+1])<<8)
+			} else {
+				u = append(u, uint16(data[i])<<8|uint16(data[i+1]))
+			}
+		}
+		var b bytes.Buffer
+		b.Grow(len(u))
+		for _, r := range utf16.Decode(u) {
+			if r == utf8.RuneError {
+				return nil, false
+			}
+			b.WriteRune(r)
+		}
+		data = b.Bytes()
+	}
+	if bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
+		return nil, false
+	}
+	return data, true
+}
+
+// splitDocuments calls fn with each YAML document of data that has content, the 1-based line where
+// it starts and the line of its first content. Documents are split at "---" and "..." lines (column 0), as YAML forbids those
+// markers inside content; splitting first lets a malformed document be reported while the others
+// are still read, and keeps yaml.v3's errors and work per document. Empty and comment-only
+// documents are not passed on. A "---" that follows directives (%YAML, %TAG) stays in their
+// document.
+func splitDocuments(data []byte, fn func(doc []byte, line, contentLine int)) {
+	start, startLine, contentLine := 0, 1, 0
+	content, directive := false, false
+	line := 1
+	for pos := 0; pos < len(data); line++ {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			end += pos
+			next = end + 1
+		} else {
+			end = len(data)
+		}
+		l := data[pos:end]
+		switch {
+		case isMarker(l, '-'):
+			if content || !directive {
+				if content {
+					fn(data[start:pos], startLine, contentLine)
+				}
+				start, startLine, directive = pos, line, false
+			}
+			content, contentLine = hasContent(l[3:]), line
+		case isMarker(l, '.'):
+			if content {
+				fn(data[start:next], startLine, contentLine)
+			}
+			start, startLine, content, directive = next, line+1, false, false
+		case !content:
+			if len(l) > 0 && l[0] == '%' {
+				directive = true
+			} else {
+				content, contentLine = hasContent(l), line
+			}
+		}
+		pos = next
+	}
+	if content {
+		fn(data[start:], startLine, contentLine)
+	}
+}
+
+// isMarker reports whether line is a document marker: three c at column 0, then the end of the
+// line or white space.
+func isMarker(line []byte, c byte) bool {
+	if len(line) < 3 || line[0] != c || line[1] != c || line[2] != c {
+		return false
+	}
+	return len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r'
+}
+
+// hasContent reports whether a line holds more than white space and a comment.
+func hasContent(l []byte) bool {
+	for _, c := range l {
+		switch c {
+		case ' ', '\t', '\r':
+			continue
+		case '#':
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// document parses one document of p.file starting at line start, with content from line first. A
+// panic anywhere below becomes an error for this document.
+func (p *parser) document(doc []byte, start, first int) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.fail(p.file, start, fmt.Errorf("internal error reading this document: %v", r))
+		}
+	}()
+	var n yaml.Node
+	if err := yaml.Unmarshal(doc, &n); err != nil {
+		// yaml.v3 gives no line for some errors (an unknown anchor) and for those on the first line.
+		line, msg := yamlError(err)
+		if strings.HasPrefix(msg, "did not find expected") {
+			if len(doc) <= maxRefine {
+				line = problemLine(doc, msg, line)
+			} else {
+				line++ // the 1-based line where the enclosing block starts
+			}
+		}
+		if line > 0 {
+			line += start - 1
+		} else {
+			line = first
+		}
+		p.fail(p.file, line, errors.New(msg))
+		return
+	}
+	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+		return
+	}
+	p.w.lineOff = start - 1
+	p.w.budget = aliasBudget(len(doc))
+	root := n.Content[0]
+	line := p.w.line(root.Line)
+	switch root.Kind {
+	case yaml.MappingNode:
+		p.object(root, 0, 0)
+	case yaml.SequenceNode:
+		// kubectl reads neither; a sequence of objects is surely a mistake, any other sequence
+		// (an Ansible playbook, say) is just not a manifest.
+		for _, it := range root.Content {
+			if it = p.w.deref(it); it != nil && p.w.lookup(it, "kind") != nil {
+				p.fail(p.file, line, errors.New("document is a YAML sequence of objects, which kubectl does not read: separate the objects with --- or wrap them in a List"))
+				return
+			}
+		}
+		p.skip(line, "skipped: a YAML sequence, not a Kubernetes object")
+	case yaml.ScalarNode:
+		if root.ShortTag() != "!!null" {
+			p.skip(line, "skipped: a "+scalarName(root)+", not a Kubernetes object")
+		}
+	default:
+		p.fail(p.file, line, errors.New("document is not a Kubernetes object"))
+	}
+}
+
+func (p *parser) skip(line int, why string) {
+	if p.opts.Skipped != nil {
+		p.opts.Skipped(p.file, line, why)
+	}
+}
+
+// aliasBudget is how much alias expansion a document of n bytes may do: ten times its size, within
+// fixed bounds, counted in nodes plus scalar bytes.
+func aliasBudget(n int) int {
+	return min(100_000+10*n, 1<<25)
+}
+
+// maxRefine is the largest document whose parser errors are located by problemLine, which parses
+// it about log2(lines) times.
+const maxRefine = 1 << 20
+
+// problemLine finds the line of a yaml.v3 parser error ("did not find expected key"), which
+// yaml.v3 reports at the line before the enclosing block (its 0-based start): it is the last line
+// of the shortest prefix of doc that fails the same way. reported is yaml.v3's line.
+func problemLine(doc []byte, msg string, reported int) int {
+	var ends []int // ends[i] is the end of line i+1, newline included
+	for i, c := range doc {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(doc) {
+		ends = append(ends, len(doc))
+	}
+	fails := func(lines int) bool {
+		var n yaml.Node
+		err := yaml.Unmarshal(doc[:ends[lines-1]], &n)
+		if err == nil {
+			return false
+		}
+		_, m := yamlError(err)
+		return m == msg
+	}
+	lo := max(reported, 1) // the problem is at or after the block it sits in
+	if lo > len(ends) {
+		return reported
+	}
+	i := lo + sort.Search(len(ends)-lo+1, func(i int) bool { return fails(lo + i) })
+	if i > len(ends) {
+		return reported
+	}
+	return i
+}
+
+// yamlError splits a yaml.v3 error into its line (0 when it has none) and message.
+func yamlError(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.IndexByte(rest, ':'); i > 0 {
+			if n, err := strconv.Atoi(rest[:i]); err == nil {
+				return n, strings.TrimSpace(rest[i+1:])
+			}
+		}
+	}
+	return 0, msg
+}
+
+func scalarName(n *yaml.Node) string {
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "number"
+	case "!!bool":
+		return "boolean"
+	}
+	return "string"
+}
+
+// maxListDepth bounds Lists nested in Lists.
+const maxListDepth = 8
+
+// object turns the mapping m (a document, or an item of a List) into an object. listDepth is how
+// many Lists m sits in; aliasLine is the line of the alias the List item m was written as, or 0.
+func (p *parser) object(m *yaml.Node, listDepth, aliasLine int) {
+	w := &p.w
+	line := w.line(m.Line)
+	if len(m.Content) > 0 {
+		line = w.line(m.Content[0].Line)
+	}
+	if aliasLine > 0 {
+		line = w.line(aliasLine)
+	}
+	apiVersion, hasAPIVersion, err := p.stringField(m, "apiVersion")
+	if err != nil {
+		p.fail(p.file, line, err)
+		return
+	}
+	kind, hasKind, err := p.stringField(m, "kind")
+	if err != nil {
+		p.fail(p.file, line, err)
+		return
+	}
+	switch {
+	case !hasAPIVersion && !hasKind:
+		if listDepth > 0 {
+			p.fail(p.file, line, errors.New("List item has no apiVersion/kind"))
+		} else {
+			p.skip(line, "skipped: no apiVersion/kind")
+		}
+		return
+	case input.Group(apiVersion) == "kustomize.config.k8s.io" && listDepth == 0:
+		p.skip(line, "skipped: kustomize configuration, not a Kubernetes object")
+		return
+	case !hasKind && listDepth == 0 && w.lookup(m, "name") != nil && w.lookup(m, "version") != nil:
+		p.skip(line, "skipped: Helm chart metadata, not a Kubernetes object")
+		return
+	case !hasKind:
+		p.fail(p.file, line, fmt.Errorf("object has apiVersion %q but no kind", apiVersion))
+		return
+	case !hasAPIVersion:
+		p.fail(p.file, line, fmt.Errorf("%s has no apiVersion", kind))
+		return
+	}
+
+	if strings.HasSuffix(kind, "List") {
+		if items := w.lookup(m, "items"); items != nil && (items.Kind == yaml.SequenceNode || items.ShortTag() == "!!null") {
+			p.list(items, kind, listDepth)
+			return
+		}
+	}
+
+	meta := w.lookup(m, "metadata")
+	name := w.scalar(w.lookup(meta, "name"))
+	if name == "" {
+		name = w.scalar(w.lookup(meta, "generateName"))
+	}
+	src := finding.Resource{
+		APIVersion: apiVersion,
+		Kind:       kind,
+		Namespace:  w.scalar(w.lookup(meta, "namespace")),
+		Name:       name,
+		File:       p.file,
+		Line:       line,
+	}
+	known := p.isKnown(apiVersion, kind)
+	if err := w.convert(m, known, false, aliasLine > 0); err != nil {
+		p.failObject(src, err)
+		return
+	}
+	obj := &input.Object{Source: src, Lines: w.lines()}
+	if known {
+		obj.Obj, err = input.Decode(apiVersion, kind, w.buf)
+		if err != nil {
+			p.fail(p.file, p.decodeErrorLine(m, src, aliasLine > 0), err)
+			return
+		}
+	}
+	p.objs = append(p.objs, obj)
+}
+
+// list reads the items of a List.
+func (p *parser) list(items *yaml.Node, kind string, listDepth int) {
+	if listDepth >= maxListDepth {
+		p.fail(p.file, p.w.line(items.Line), fmt.Errorf("%s nested in more than %d Lists", kind, maxListDepth))
+		return
+	}
+	for i, it := range items.Content {
+		if p.w.budget--; p.w.budget < 0 {
+			p.fail(p.file, p.w.line(it.Line), ErrAliasBomb)
+			return
+		}
+		aliasLine := 0
+		if it.Kind == yaml.AliasNode {
+			aliasLine = it.Line
+		}
+		it = p.w.deref(it)
+		if it == nil || it.Kind != yaml.MappingNode {
+			p.fail(p.file, p.w.line(items.Content[i].Line), fmt.Errorf("%s item %d is not an object", kind, i))
+			continue
+		}
+		p.object(it, listDepth+1, aliasLine)
+	}
+}
+
+// stringField returns the string value of m's key; ok is false when the key is missing, null or
+// empty.
+func (p *parser) stringField(m *yaml.Node, key string) (v string, ok bool, err error) {
+	n := p.w.lookup(m, key)
+	if n == nil || n.ShortTag() == "!!null" {
+		return "", false, nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return "", false, fmt.Errorf("%s is not a string (line %d)", key, p.w.line(n.Line))
+	}
+	return n.Value, n.Value != "", nil
+}
+
+// failObject records err about the object src; a *lineError carries its own line.
+func (p *parser) failObject(src finding.Resource, err error) {
+	line := src.Line
+	var le *lineError
+	if errors.As(err, &le) {
+		line = le.line
+		err = le.err
+	}
+	p.fail(p.file, line, fmt.Errorf("%s %s %s: %w", src.APIVersion, src.Kind, src.Name, err))
+}
+
+// decodeErrorLine finds the line of the field input.Decode rejected: it decodes the JSON again to
+// get the byte offset of the error, and maps it back to a line through offsets recorded while the
+// JSON is written anew. It falls back to the object's line.
+func (p *parser) decodeErrorLine(m *yaml.Node, src finding.Resource, viaAlias bool) int {
+	fresh, err := input.Decode(src.APIVersion, src.Kind, []byte("{}"))
+	if err != nil || fresh == nil {
+		return src.Line
+	}
+	w := &p.w
+	// The first conversion passed within the budget; this one repeats it.
+	budget := w.budget
+	defer func() { w.budget = budget }()
+	w.budget = 1 << 25
+	if w.convert(m, true, true, viaAlias) != nil {
+		return src.Line
+	}
+	var te *json.UnmarshalTypeError
+	if err := json.Unmarshal(w.buf, fresh); !errors.As(err, &te) {
+		return src.Line
+	}
+	// The value that failed is the last one starting before the offset of the error.
+	i := sort.Search(len(w.offs), func(i int) bool { return int64(w.offs[i].off) >= te.Offset })
+	if i == 0 {
+		return src.Line
+	}
+	return w.offs[i-1].line
+}
