@@ -61,4 +61,22 @@ type Context struct {
 	Config *config.Config
 	// PSS is the Pod Security Standards level and version for the object's namespace.
 	PSS api.LevelVersion
+
+	// memo holds values computed once per evaluation and shared by several rules.
+	memo map[string]any
+}
+
+// Memo returns the value stored under key for this evaluation, computing it on first use. Rules
+// that read the same expensive analysis (e.g. what the containers run) share it this way. A
+// Context belongs to one evaluation on one goroutine, so no locking is needed.
+func (c *Context) Memo(key string, compute func() any) any {
+	if v, ok := c.memo[key]; ok {
+		return v
+	}
+	if c.memo == nil {
+		c.memo = map[string]any{}
+	}
+	v := compute()
+	c.memo[key] = v
+	return v
 }
