@@ -131,12 +131,13 @@ func sortFindings(fs []finding.Finding) {
 // severityMeaning says what each severity asks of the reader. It is printed by the rule catalogue
 // and the docs.
 var severityMeaning = map[finding.Severity]string{
-	finding.SeverityCritical: "Evidence of an attack, or a job that hands whoever controls it a node or the " +
-		"cluster. Act now: find out who created the workload and what it has already run.",
-	finding.SeverityHigh: "A capability that a malicious job needs to break out of its container, steal " +
-		"credentials or persist. Fix before the workload is deployed.",
-	finding.SeverityMedium: "Weakens isolation or hides what runs, but is not enough on its own to take " +
-		"over a node. Fix soon.",
+	finding.SeverityCritical: "Evidence of an attack: an indicator of what a container runs (download-and-run, " +
+		"reverse shell, miner, escape, credential theft), a disguise, or anti-forensics together with another signal. " +
+		"Act now: find out who created the workload and what it has already run.",
+	finding.SeverityHigh: "A capability that gives node or cluster takeover (privileged, hostPath /, a runtime " +
+		"socket, a cluster-admin token) without evidence of malice. Fix before the workload is deployed.",
+	finding.SeverityMedium: "A restricted Pod Security Standards gap, or a weak signal alone (a frequent schedule, " +
+		"a mutable image tag, job history switched off). Fix soon.",
 	finding.SeverityLow: "A hardening gap or a weak signal: harmless alone, worth a look together with " +
 		"other findings on the same workload.",
 	finding.SeverityInfo: "Context for a reviewer; no action is needed because of it alone.",
