@@ -1,48 +1,203 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/jobguard/jobguard/internal/finding"
 )
-
-// jsonReport is the JSON report. docs/report.schema.json describes it; keep the two in step.
-type jsonReport struct {
-	SchemaVersion string            `json:"schemaVersion"`
-	Tool          jsonTool          `json:"tool"`
-	Inputs        []string          `json:"inputs"`
-	Findings      []finding.Finding `json:"findings"`
-	Errors        []string          `json:"errors"`
-	Summary       finding.Summary   `json:"summary"`
-}
 
 type jsonTool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 }
 
-// WriteJSON writes the findings, suppressed ones included and marked, as one indented JSON document
-// (schema: docs/report.schema.json). Findings keep the order they are given in. Arrays are never
-// null: no findings is "findings": [].
+// WriteJSON writes the findings, suppressed ones included and marked, as one JSON document (schema:
+// docs/report.schema.json): schemaVersion, tool, inputs, findings, errors, summary. Each finding
+// stands on a line of its own, so the report streams, greps and diffs well however large it is.
+// Findings keep the order they are given in. Arrays are never null: no findings is "findings": [].
 func WriteJSON(w io.Writer, fs []finding.Finding, m Meta) error {
-	r := jsonReport{
-		SchemaVersion: SchemaVersion,
-		Tool:          jsonTool{Name: ToolName, Version: m.ToolVersion},
-		Inputs:        nonNil(m.Inputs),
-		Findings:      make([]finding.Finding, len(fs)),
-		Errors:        nonNil(m.Errors),
-		Summary:       summarize(fs, m),
+	bw := bufio.NewWriterSize(w, 64<<10)
+	head := func(key string, v any, last bool) {
+		b, _ := json.Marshal(v)
+		bw.WriteString("  " + strconv.Quote(key) + ": ")
+		bw.Write(b)
+		if !last {
+			bw.WriteString(",\n")
+		}
 	}
-	for i, f := range fs {
-		f.Attack = nonNil(f.Attack)
-		f.Mitigations = nonNil(f.Mitigations)
-		r.Findings[i] = f
+	bw.WriteString("{\n")
+	head("schemaVersion", SchemaVersion, false)
+	head("tool", jsonTool{Name: ToolName, Version: m.ToolVersion}, false)
+	head("inputs", nonNil(m.Inputs), false)
+	if len(fs) == 0 {
+		bw.WriteString(`  "findings": [],` + "\n")
+	} else {
+		bw.WriteString(`  "findings": [` + "\n")
+		buf := make([]byte, 0, 2048)
+		for i := range fs {
+			buf = append(buf[:0], "    "...)
+			buf = appendFinding(buf, &fs[i])
+			if i < len(fs)-1 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '\n')
+			if _, err := bw.Write(buf); err != nil {
+				return err
+			}
+		}
+		bw.WriteString("  ],\n")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	head("errors", nonNil(m.Errors), false)
+	head("summary", summarize(fs, m), true)
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// appendFinding appends f encoded exactly as encoding/json encodes finding.Finding (with HTML
+// escaping off), except that nil attack and mitigations lists are written as []. It exists because
+// reports can hold hundreds of thousands of findings and reflection dominated their cost;
+// TestAppendFindingMatchesEncodingJSON keeps the two encodings identical.
+func appendFinding(b []byte, f *finding.Finding) []byte {
+	b = append(b, `{"rule":`...)
+	b = appendString(b, f.Rule)
+	b = append(b, `,"category":`...)
+	b = appendString(b, string(f.Category))
+	b = append(b, `,"severity":`...)
+	b = appendString(b, f.Severity.String())
+	b = append(b, `,"title":`...)
+	b = appendString(b, f.Title)
+	b = append(b, `,"message":`...)
+	b = appendString(b, f.Message)
+	r := &f.Resource
+	b = append(b, `,"resource":{"apiVersion":`...)
+	b = appendString(b, r.APIVersion)
+	b = append(b, `,"kind":`...)
+	b = appendString(b, r.Kind)
+	if r.Namespace != "" {
+		b = append(b, `,"namespace":`...)
+		b = appendString(b, r.Namespace)
+	}
+	b = append(b, `,"name":`...)
+	b = appendString(b, r.Name)
+	if r.File != "" {
+		b = append(b, `,"file":`...)
+		b = appendString(b, r.File)
+	}
+	if r.Line != 0 {
+		b = append(b, `,"line":`...)
+		b = strconv.AppendInt(b, int64(r.Line), 10)
+	}
+	if r.Path != "" {
+		b = append(b, `,"path":`...)
+		b = appendString(b, r.Path)
+	}
+	if r.Cluster != "" {
+		b = append(b, `,"cluster":`...)
+		b = appendString(b, r.Cluster)
+	}
+	if r.UID != "" {
+		b = append(b, `,"uid":`...)
+		b = appendString(b, r.UID)
+	}
+	b = append(b, '}')
+	if f.Container != "" {
+		b = append(b, `,"container":`...)
+		b = appendString(b, f.Container)
+	}
+	b = append(b, `,"attack":`...)
+	b = appendStrings(b, f.Attack)
+	if len(f.ThreatMatrix) > 0 {
+		b = append(b, `,"threatMatrix":`...)
+		b = appendStrings(b, f.ThreatMatrix)
+	}
+	b = append(b, `,"mitigations":`...)
+	b = appendStrings(b, f.Mitigations)
+	if f.Remediation != "" {
+		b = append(b, `,"remediation":`...)
+		b = appendString(b, f.Remediation)
+	}
+	b = append(b, `,"suppressed":`...)
+	b = strconv.AppendBool(b, f.Suppressed)
+	if f.Suppression != "" {
+		b = append(b, `,"suppression":`...)
+		b = appendString(b, f.Suppression)
+	}
+	if f.Escalation != "" {
+		b = append(b, `,"escalation":`...)
+		b = appendString(b, f.Escalation)
+	}
+	return append(b, '}')
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string the way encoding/json does with HTML escaping off:
+// control characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // nonNil returns s, or an empty slice when s is nil, so that it encodes as [] rather than null.

@@ -77,8 +77,8 @@ func TestJSONSchemaRejects(t *testing.T) {
 	}
 	tests := []struct{ name, from, to string }{
 		{"null findings", `"findings": [`, `"findings": null, "x": [`},
-		{"unknown severity", `"severity": "high"`, `"severity": "severe"`},
-		{"unknown field", `"rule": "host-privileged"`, `"rule": "host-privileged", "extra": 1`},
+		{"unknown severity", `"severity":"high"`, `"severity":"severe"`},
+		{"unknown field", `"rule":"host-privileged"`, `"rule":"host-privileged","extra":1`},
 		{"wrong schema version", `"jobguard.io/v1"`, `"jobguard.io/v2"`},
 	}
 	for _, tt := range tests {
