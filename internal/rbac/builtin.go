@@ -44,7 +44,7 @@ var builtinTable = []string{
 	"apps|statefulsets|ns|scale,status",
 	"authentication.k8s.io|selfsubjectreviews|cluster|",
 	"authentication.k8s.io|tokenreviews|cluster|",
-	"authentication.k8s.io|uids|cluster|",       // impersonation
+	"authentication.k8s.io|uids|cluster|",        // impersonation
 	"authentication.k8s.io|userextras|cluster|*", // impersonation: userextras/<key>
 	"authorization.k8s.io|localsubjectaccessreviews|ns|",
 	"authorization.k8s.io|selfsubjectaccessreviews|cluster|",

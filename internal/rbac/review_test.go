@@ -40,8 +40,12 @@ func yRB(ns, name, kind, role, subjects string) string {
 		"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: " + kind + ", name: " + role + "}\nsubjects:\n" + subjects
 }
 
-func yUser(name string) string  { return "- {kind: User, apiGroup: rbac.authorization.k8s.io, name: '" + name + "'}\n" }
-func yGroup(name string) string { return "- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: '" + name + "'}\n" }
+func yUser(name string) string {
+	return "- {kind: User, apiGroup: rbac.authorization.k8s.io, name: '" + name + "'}\n"
+}
+func yGroup(name string) string {
+	return "- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: '" + name + "'}\n"
+}
 func ySA(ns, name string) string {
 	return "- {kind: ServiceAccount, name: " + name + ", namespace: " + ns + "}\n"
 }
