@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"runtime"
 	"syscall"
 	"testing"
@@ -242,4 +243,27 @@ func TestMemory10k(t *testing.T) {
 	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("%d objects from %s hold %s of heap (%d bytes/object)", len(objs), size(int64(len(data))), size(held), held/int64(len(objs)))
 	runtime.KeepAlive(objs)
+}
+
+// TestLoadScenario measures one whole load as a process, as a scan does it:
+//
+//	MANIFEST_SCENARIO=/tmp/in.yaml go test -c -o /tmp/m.test ./internal/manifest/
+//	GOMAXPROCS=1 MANIFEST_SCENARIO=/tmp/in.yaml /usr/bin/time -v /tmp/m.test -test.run=LoadScenario -test.v
+//
+// It writes the input (8 MB, >= 10,000 mixed objects) when the file does not exist yet.
+func TestLoadScenario(t *testing.T) {
+	in := os.Getenv("MANIFEST_SCENARIO")
+	if in == "" {
+		t.Skip("set MANIFEST_SCENARIO to a file to measure")
+	}
+	if _, err := os.Stat(in); err != nil {
+		data, _ := genManifests(8<<20, 10000)
+		if err := os.WriteFile(in, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cpu0 := cpuTime()
+	objs, errs := Load([]string{in}, nil, Options{})
+	cpu := cpuTime() - cpu0
+	t.Logf("%d objects, %d errors in %v CPU: %.0f objects/s", len(objs), len(errs), cpu, float64(len(objs))/cpu.Seconds())
 }

@@ -54,19 +54,31 @@ type walker struct {
 	depth    int       // nesting of the current node
 	segments int       // segments of path
 	noLines  int       // >0 inside a subtree whose lines are not recorded
-	inAlias  int       // >0 inside an alias expansion
-	active   []*yaml.Node
+	// inherited is the line input.Object.LineOf gives the current node's path when it is not
+	// recorded (its nearest recorded ancestor's, or the object's): a path on that same line is
+	// not recorded, which keeps Lines small and LineOf unchanged.
+	inherited int
+	inAlias   int // >0 inside an alias expansion
+	active    []*yaml.Node
 
 	recordOffs bool // record offs, to map a decode error back to a line
 	offs       []offLine
+
+	// intern holds the path strings of earlier objects: manifests repeat the same paths, which
+	// then share one string.
+	intern map[string]string
 }
+
+// maxIntern bounds the paths interned by one Load or Parse call.
+const maxIntern = 1 << 16
 
 func (w *walker) line(l int) int { return l + w.lineOff }
 
-// convert walks the object m. With json it writes m's JSON to w.buf. viaAlias says m is the
-// target of an alias (a List item written as *anchor): its expansion counts against the budget.
-func (w *walker) convert(m *yaml.Node, json, recordOffs, viaAlias bool) error {
-	w.json, w.recordOffs = json, recordOffs
+// convert walks the object m, at line objLine of the file. With json it writes m's JSON to w.buf.
+// viaAlias says m is the target of an alias (a List item written as *anchor): its expansion counts
+// against the budget.
+func (w *walker) convert(m *yaml.Node, objLine int, json, recordOffs, viaAlias bool) error {
+	w.json, w.recordOffs, w.inherited = json, recordOffs, objLine
 	w.buf, w.path, w.arena, w.ents, w.offs = w.buf[:0], w.path[:0], w.arena[:0], w.ents[:0], w.offs[:0]
 	w.depth, w.segments, w.noLines, w.inAlias, w.active = 0, 0, 0, 0, w.active[:0]
 	if viaAlias {
@@ -76,15 +88,28 @@ func (w *walker) convert(m *yaml.Node, json, recordOffs, viaAlias bool) error {
 	return w.value(m)
 }
 
-// lines returns the recorded lines as a map whose keys share one string.
+// lines returns the recorded lines as a map. Its keys are interned paths, or share one string.
 func (w *walker) lines() map[string]int {
-	if len(w.ents) == 0 {
-		return map[string]int{}
-	}
-	s := string(w.arena)
 	m := make(map[string]int, len(w.ents))
+	if w.intern == nil {
+		w.intern = make(map[string]string)
+	}
+	var rest string // the paths not interned, in one string
 	for _, e := range w.ents {
-		m[s[e.start:e.end]] = int(e.line)
+		b := w.arena[e.start:e.end]
+		k, ok := w.intern[string(b)]
+		if !ok {
+			if len(w.intern) >= maxIntern {
+				if rest == "" {
+					rest = string(w.arena)
+				}
+				k = rest[e.start:e.end]
+			} else {
+				k = string(b)
+				w.intern[k] = k
+			}
+		}
+		m[k] = int(e.line)
 	}
 	return m
 }
@@ -192,7 +217,7 @@ func (w *walker) pairs(n *yaml.Node, first bool) (bool, error) {
 			w.buf = append(w.buf, ':')
 		}
 		first = false
-		pl, seg, nl := len(w.path), w.segments, w.noLines
+		pl, seg, nl, inh := len(w.path), w.segments, w.noLines, w.inherited
 		w.pushKey(key)
 		w.record(k.Line)
 		w.mark(k.Line)
@@ -203,7 +228,7 @@ func (w *walker) pairs(n *yaml.Node, first bool) (bool, error) {
 			}
 		}
 		err = w.value(v)
-		w.path, w.segments, w.noLines = w.path[:pl], seg, nl
+		w.path, w.segments, w.noLines, w.inherited = w.path[:pl], seg, nl, inh
 		if err != nil {
 			return first, err
 		}
@@ -288,7 +313,7 @@ func (w *walker) sequence(n *yaml.Node) error {
 		if w.json && i > 0 {
 			w.buf = append(w.buf, ',')
 		}
-		pl, seg := len(w.path), w.segments
+		pl, seg, inh := len(w.path), w.segments, w.inherited
 		w.path = append(w.path, '[')
 		w.path = strconv.AppendInt(w.path, int64(i), 10)
 		w.path = append(w.path, ']')
@@ -296,7 +321,7 @@ func (w *walker) sequence(n *yaml.Node) error {
 		w.record(it.Line)
 		w.mark(it.Line)
 		err := w.value(it)
-		w.path, w.segments = w.path[:pl], seg
+		w.path, w.segments, w.inherited = w.path[:pl], seg, inh
 		if err != nil {
 			return err
 		}
@@ -328,14 +353,17 @@ func (w *walker) pushKey(key string) {
 	w.segments++
 }
 
-// record records the current path at line, unless lines are off here.
+// record records the current path at line, unless lines are off here or LineOf would find that
+// line through an ancestor anyway.
 func (w *walker) record(line int) {
-	if w.inAlias > 0 || w.noLines > 0 || w.segments > maxLineDepth || len(w.path) > maxLinePath {
+	line = w.line(line)
+	if line == w.inherited || w.inAlias > 0 || w.noLines > 0 || w.segments > maxLineDepth || len(w.path) > maxLinePath {
 		return
 	}
 	start := len(w.arena)
 	w.arena = append(w.arena, w.path...)
-	w.ents = append(w.ents, lineEnt{start: int32(start), end: int32(len(w.arena)), line: int32(w.line(line))})
+	w.ents = append(w.ents, lineEnt{start: int32(start), end: int32(len(w.arena)), line: int32(line)})
+	w.inherited = line
 }
 
 // scalarJSON writes the JSON of a scalar as kubectl (sigs.k8s.io/yaml) would, with YAML 1.2 bools.

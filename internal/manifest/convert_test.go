@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +23,7 @@ func toJSON(t *testing.T, doc string) string {
 		t.Fatalf("%q: %v", doc, err)
 	}
 	w := walker{budget: aliasBudget(len(doc))}
-	if err := w.convert(n.Content[0], true, false, false); err != nil {
+	if err := w.convert(n.Content[0], 0, true, false, false); err != nil {
 		return "error: " + err.Error()
 	}
 	var v any
@@ -213,10 +215,14 @@ status:
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	want := []string{"apiVersion", "kind", "metadata", "metadata.managedFields", "metadata.name", "spec", "spec.containers",
-		"spec.containers[0]", "spec.containers[0].image", "spec.containers[0].name", "status"}
+	want := []string{"kind", "metadata", "metadata.managedFields", "metadata.name", "spec", "spec.containers", "status"}
 	if !slices.Equal(paths, want) {
 		t.Errorf("paths %q\nwant %q", paths, want)
+	}
+	for path, line := range map[string]int{"spec.containers[0].image": 9, "metadata.managedFields[0].manager": 5, "status.conditions[0]": 10} {
+		if got := objs[0].LineOf(path); got != line {
+			t.Errorf("LineOf(%s) = %d, want %d", path, got, line)
+		}
 	}
 	if objs[0].Obj.(*corev1.Pod).Status.Phase != corev1.PodRunning {
 		t.Error("status not decoded")
@@ -254,6 +260,48 @@ func TestMalformedLines(t *testing.T) {
 		}
 		if len(objs) != 1 || objs[0].Source.Name != "after" {
 			t.Errorf("%q: the document after the malformed one was not read", tt.doc)
+		}
+	}
+}
+
+func TestStreamMatchesPerDocument(t *testing.T) {
+	inputs := map[string]string{
+		"empty documents between": "---\n# c\n---\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n~\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
+		"error in the middle":     "apiVersion: v1\nkind: ConfigMap\n---\nkind: [\n---\napiVersion: v1\nkind: Namespace\n---\nx: *y\n---\napiVersion: v1\nkind: Pod\n",
+		"document end markers":    "apiVersion: v1\nkind: ConfigMap\n...\n---\napiVersion: v1\nkind: Namespace\n...\napiVersion: v1\nkind: Pod\n",
+		"flow on the marker line": "--- {apiVersion: v1, kind: ConfigMap}\n--- {apiVersion: v1, kind: Pod}\n",
+		"decode error, then more": "apiVersion: v1\nkind: Pod\nspec: {hostPID: maybe}\n---\napiVersion: v1\nkind: Namespace\n",
+		"shell and query strings": "apiVersion: v1\nkind: ConfigMap\ndata: {a: 'x && y', b: http://h/?a=1&b=2}\n---\napiVersion: v1\nkind: Pod\n",
+	}
+	files, _ := filepath.Glob("testdata/*.*")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = string(data)
+	}
+	gen, _ := genManifests(1<<16, 0)
+	inputs["generated"] = string(gen)
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) { checkStream(t, []byte(in)) })
+	}
+}
+
+func TestStreamable(t *testing.T) {
+	for in, want := range map[string]bool{
+		"a: b\n---\nc: d\n":           true,
+		"a: 'x && y'\nb: u?x=1&y=2\n": true,
+		"a: &x 1\nb: *x\n":            false,
+		"a: [&x 1]\n":                 false,
+		"&x a: 1\n":                   false,
+		"%YAML 1.1\n---\na: 1\n":      false,
+		"a: 1\r\nb: 2\r\n":            true,
+		"a: 1\rb: 2\r":                false,
+		"a: 1\u2028---\u2028b: 2":     false,
+	} {
+		if got := streamable([]byte(in)); got != want {
+			t.Errorf("streamable(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

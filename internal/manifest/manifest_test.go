@@ -191,7 +191,7 @@ func TestCronJobLines(t *testing.T) {
 	if !ok {
 		t.Fatalf("Obj is %T", o.Obj)
 	}
-	// Every mapping key and sequence item, at the line of the key or the item.
+	// Every mapping key and sequence item is at the line of the key or the item.
 	spec := "spec.jobTemplate.spec.template.spec"
 	want := map[string]int{
 		"apiVersion": 1, "kind": 2, "metadata": 3, "metadata.name": 4, "metadata.namespace": 5,
@@ -207,6 +207,17 @@ func TestCronJobLines(t *testing.T) {
 		spec + ".containers[0].volumeMounts": 28, spec + ".containers[0].volumeMounts[0]": 29,
 		spec + ".containers[0].volumeMounts[0].name": 29, spec + ".containers[0].volumeMounts[0].mountPath": 30,
 		spec + ".volumes": 31, spec + ".volumes[0]": 32, spec + ".volumes[0].name": 32, spec + ".volumes[0].emptyDir": 33,
+	}
+	for path, line := range want {
+		if got := o.LineOf(path); got != line {
+			t.Errorf("LineOf(%s) = %d, want %d", path, got, line)
+		}
+	}
+	// Lines leaves out the paths on the line LineOf finds through an ancestor anyway.
+	for _, same := range []string{"apiVersion", spec + ".initContainers[0].name", spec + ".initContainers[0].args[0]",
+		spec + ".initContainers[0].args[1]", spec + ".initContainers[0].args[2]", spec + ".containers[0].name",
+		spec + ".containers[0].volumeMounts[0].name", spec + ".volumes[0].name"} {
+		delete(want, same)
 	}
 	if !maps.Equal(o.Lines, want) {
 		for path, line := range want {

@@ -21,7 +21,12 @@ import (
 // returns the objects with a kind, in order, and one *Error per malformed document; the other
 // documents are still returned.
 func Parse(name string, data []byte, opts Options) ([]*input.Object, []error) {
+	return parseBytes(name, data, opts, false)
+}
+
+func parseBytes(name string, data []byte, opts Options, perDocument bool) ([]*input.Object, []error) {
 	p := newParser(&opts)
+	p.perDocument = perDocument
 	if int64(len(data)) > opts.maxSize() {
 		p.fail(name, 0, tooLarge(int64(len(data)), opts.maxSize()))
 		return nil, p.errs
@@ -37,9 +42,11 @@ type parser struct {
 	objs []*input.Object
 	errs []error
 
-	file  string
-	w     walker
-	known map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
+	file string
+	w    walker
+	// perDocument turns off the single-decoder fast path (see stream), for tests.
+	perDocument bool
+	known       map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
 }
 
 func newParser(opts *Options) *parser { return &parser{opts: opts, known: map[[2]string]bool{}} }
@@ -68,7 +75,122 @@ func (p *parser) parse(name string, data []byte) {
 		p.fail(name, 0, ErrBinary)
 		return
 	}
-	splitDocuments(data, p.document)
+	var chunks []chunk
+	splitDocuments(data, func(doc []byte, start, first int) {
+		chunks = append(chunks, chunk{doc, start, first})
+	})
+	next := 0
+	if len(chunks) > 1 && !p.perDocument && streamable(data) {
+		next = p.stream(data, chunks)
+	}
+	for _, c := range chunks[next:] {
+		p.document(c.doc, c.start, c.first)
+	}
+}
+
+// chunk is one document of a file: its bytes, the line it starts at, and its first line with
+// content.
+type chunk struct {
+	doc          []byte
+	start, first int
+}
+
+// stream reads the documents of data with one yaml.Decoder, which saves setting up a parser per
+// document (a sixth of the parsing time), and returns the index of the first chunk it did not
+// read: on an error it stops, and the documents from the failing one on are read one by one, which
+// reports the error at its line and goes on past it. Only streamable data comes here, so the
+// decoder sees the same documents as splitDocuments and reads each the same way.
+func (p *parser) stream(data []byte, chunks []chunk) (next int) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for next < len(chunks) {
+		var n yaml.Node
+		if !decode(dec, &n) || n.Kind != yaml.DocumentNode {
+			return next
+		}
+		if len(n.Content) == 0 {
+			continue
+		}
+		root := n.Content[0]
+		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+			continue // an empty document, wherever yaml.v3 places it
+		}
+		i := next
+		for i+1 < len(chunks) && chunks[i+1].start <= root.Line {
+			i++
+		}
+		if root.Line < chunks[i].start {
+			continue // not expected: a document that chunk did not have
+		}
+		for _, c := range chunks[next:i] { // chunks the decoder found empty: read them alone
+			p.document(c.doc, c.start, c.first)
+		}
+		p.root(root, 0, len(chunks[i].doc), chunks[i].start)
+		next = i + 1
+	}
+	return next
+}
+
+// decode reads the next document, reporting false at the end, on an error or on a panic.
+func decode(dec *yaml.Decoder, n *yaml.Node) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return dec.Decode(n) == nil
+}
+
+// streamable reports whether a yaml.Decoder reads data's documents as splitDocuments and
+// document do: data has no anchors (a decoder resolves aliases to anchors of earlier documents),
+// no directives (which it may carry over too), and no line breaks but LF and CRLF (it would see
+// document markers after others).
+func streamable(data []byte) bool {
+	if len(data) > 0 && data[0] == '%' || bytes.Contains(data, []byte("\n%")) ||
+		bytes.Contains(data, []byte("\u0085")) || bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029")) {
+		return false
+	}
+	for i := bytes.IndexByte(data, '\r'); i >= 0; {
+		if i+1 >= len(data) || data[i+1] != '\n' {
+			return false
+		}
+		j := bytes.IndexByte(data[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	for i := bytes.IndexByte(data, '&'); i >= 0; {
+		if mayBeAnchor(data, i) {
+			return false
+		}
+		j := bytes.IndexByte(data[i+1:], '&')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
+}
+
+// mayBeAnchor reports whether the '&' at data[i] may start an anchor: it follows what may come
+// before a node (line start, blank, flow indicator, ':') and is followed by a name. "a && b" and
+// "x=1&y=2" are not anchors; "cmd &>/dev/null" is taken for one, which only costs speed.
+func mayBeAnchor(data []byte, i int) bool {
+	if i > 0 {
+		switch data[i-1] {
+		case '\n', ' ', '\t', '[', '{', ',', ':':
+		default:
+			return false
+		}
+	}
+	if i+1 >= len(data) {
+		return false
+	}
+	switch data[i+1] {
+	case ' ', '\t', '\r', '\n', '&':
+		return false
+	}
+	return true
 }
 
 // text returns data as UTF-8 text without a byte order mark, converting UTF-16 (which YAML allows
@@ -205,9 +327,19 @@ func (p *parser) document(doc []byte, start, first int) {
 	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 		return
 	}
-	p.w.lineOff = start - 1
-	p.w.budget = aliasBudget(len(doc))
-	root := n.Content[0]
+	p.root(n.Content[0], start-1, len(doc), start)
+}
+
+// root reads the root node of a document of size bytes starting at line start, whose node lines
+// are lineOff lines off. A panic becomes an error for this document.
+func (p *parser) root(root *yaml.Node, lineOff, size, start int) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.fail(p.file, start, fmt.Errorf("internal error reading this document: %v", r))
+		}
+	}()
+	p.w.lineOff = lineOff
+	p.w.budget = aliasBudget(size)
 	line := p.w.line(root.Line)
 	switch root.Kind {
 	case yaml.MappingNode:
@@ -370,7 +502,7 @@ func (p *parser) object(m *yaml.Node, listDepth, aliasLine int) {
 		Line:       line,
 	}
 	known := p.isKnown(apiVersion, kind)
-	if err := w.convert(m, known, false, aliasLine > 0); err != nil {
+	if err := w.convert(m, line, known, false, aliasLine > 0); err != nil {
 		p.failObject(src, err)
 		return
 	}
@@ -446,7 +578,7 @@ func (p *parser) decodeErrorLine(m *yaml.Node, src finding.Resource, viaAlias bo
 	budget := w.budget
 	defer func() { w.budget = budget }()
 	w.budget = 1 << 25
-	if w.convert(m, true, true, viaAlias) != nil {
+	if w.convert(m, src.Line, true, true, viaAlias) != nil {
 		return src.Line
 	}
 	var te *json.UnmarshalTypeError
