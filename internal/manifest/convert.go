@@ -50,6 +50,7 @@ type walker struct {
 	path []byte // JSON path of the current node
 
 	arena    []byte    // the bytes of every recorded path of the object
+	arenaMax int       // the most arena bytes an object of this document may use
 	ents     []lineEnt // recorded paths
 	depth    int       // nesting of the current node
 	segments int       // segments of path
@@ -71,6 +72,11 @@ type walker struct {
 
 // maxIntern bounds the paths interned by one Load or Parse call.
 const maxIntern = 1 << 16
+
+// arenaLimit is how many bytes of paths one object of a document of size bytes may record: a few
+// times the document, so that hostile input (deep paths, many short keys) cannot make Lines
+// explode; the paths left out fall back to their ancestors in LineOf.
+func arenaLimit(size int) int { return 1<<20 + 4*size }
 
 func (w *walker) line(l int) int { return l + w.lineOff }
 
@@ -357,7 +363,8 @@ func (w *walker) pushKey(key string) {
 // line through an ancestor anyway.
 func (w *walker) record(line int) {
 	line = w.line(line)
-	if line == w.inherited || w.inAlias > 0 || w.noLines > 0 || w.segments > maxLineDepth || len(w.path) > maxLinePath {
+	if line == w.inherited || w.inAlias > 0 || w.noLines > 0 || w.segments > maxLineDepth || len(w.path) > maxLinePath ||
+		len(w.arena)+len(w.path) > w.arenaMax {
 		return
 	}
 	start := len(w.arena)

@@ -22,7 +22,7 @@ func toJSON(t *testing.T, doc string) string {
 	if err := yaml.Unmarshal([]byte(doc), &n); err != nil {
 		t.Fatalf("%q: %v", doc, err)
 	}
-	w := walker{budget: aliasBudget(len(doc))}
+	w := walker{budget: aliasBudget(len(doc)), arenaMax: arenaLimit(len(doc))}
 	if err := w.convert(n.Content[0], 0, true, false, false); err != nil {
 		return "error: " + err.Error()
 	}

@@ -139,7 +139,7 @@ func checkJSON(t *testing.T, data []byte) {
 		if yaml.Unmarshal(doc, &n) != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
 			return
 		}
-		w.lineOff, w.budget = line-1, aliasBudget(len(doc))
+		w.lineOff, w.budget, w.arenaMax = line-1, aliasBudget(len(doc)), arenaLimit(len(doc))
 		if w.convert(n.Content[0], 0, true, false, false) != nil {
 			return
 		}

@@ -103,9 +103,10 @@ func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, 
 	return p.objs, p.errs
 }
 
-// walk loads the manifests under root in lexical order.
+// walk loads the manifests under root in lexical order. Unreadable entries are errors, and the
+// walk goes on.
 func (p *parser) walk(root string) {
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			p.fail(path, 0, pathError(err))
 			if d != nil && d.IsDir() && path != root {
@@ -134,9 +135,6 @@ func (p *parser) walk(root string) {
 		p.loadFile(path, fi)
 		return nil
 	})
-	if err != nil {
-		p.fail(root, 0, pathError(err))
-	}
 }
 
 // loadFile reads and parses one file. Files that are not regular (a pipe such as

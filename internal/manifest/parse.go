@@ -227,11 +227,11 @@ func text(data []byte) (_ []byte, ok bool) {
 }
 
 // splitDocuments calls fn with each YAML document of data that has content, the 1-based line where
-// it starts and the line of its first content. Documents are split at "---" and "..." lines (column 0), as YAML forbids those
-// markers inside content; splitting first lets a malformed document be reported while the others
-// are still read, and keeps yaml.v3's errors and work per document. Empty and comment-only
-// documents are not passed on. A "---" that follows directives (%YAML, %TAG) stays in their
-// document.
+// it starts and the line of its first content. Documents are split at "---" and "..." lines
+// (column 0), as YAML forbids those markers inside content and kubectl splits the same way;
+// splitting first lets a malformed document be reported while the others are still read. Empty
+// and comment-only documents are not passed on. A "---" that follows directives (%YAML, %TAG)
+// stays in their document.
 func splitDocuments(data []byte, fn func(doc []byte, line, contentLine int)) {
 	start, startLine, contentLine := 0, 1, 0
 	content, directive := false, false
@@ -340,6 +340,7 @@ func (p *parser) root(root *yaml.Node, lineOff, size, start int) {
 	}()
 	p.w.lineOff = lineOff
 	p.w.budget = aliasBudget(size)
+	p.w.arenaMax = arenaLimit(size)
 	line := p.w.line(root.Line)
 	switch root.Kind {
 	case yaml.MappingNode:
@@ -562,7 +563,11 @@ func (p *parser) failObject(src finding.Resource, err error) {
 		line = le.line
 		err = le.err
 	}
-	p.fail(p.file, line, fmt.Errorf("%s %s %s: %w", src.APIVersion, src.Kind, src.Name, err))
+	what := src.APIVersion + " " + src.Kind
+	if src.Name != "" {
+		what += " " + src.Name
+	}
+	p.fail(p.file, line, fmt.Errorf("%s: %w", what, err))
 }
 
 // decodeErrorLine finds the line of the field input.Decode rejected: it decodes the JSON again to
