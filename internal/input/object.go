@@ -5,7 +5,6 @@
 package input
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/jobguard/jobguard/internal/finding"
 )
@@ -116,20 +116,28 @@ func Decode(apiVersion, kind string, data []byte) (any, error) {
 	if obj == nil {
 		return nil, nil
 	}
-	if err := json.Unmarshal(data, obj); err != nil {
-		var te *json.UnmarshalTypeError
-		if asTypeError(err, &te) && te.Field != "" {
-			return nil, fmt.Errorf("%s %s: field %s: cannot use %s as %s", apiVersion, kind, te.Field, te.Value, te.Type)
-		}
-		return nil, fmt.Errorf("%s %s: %w", apiVersion, kind, err)
+	// Field names match case-sensitively, as in the API server: encoding/json would let a second
+	// key "Image" hide the "image" that the cluster actually runs.
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
+		return nil, fmt.Errorf("%s %s: %s", apiVersion, kind, cleanJSONError(err))
 	}
 	return obj, nil
 }
 
-func asTypeError(err error, te **json.UnmarshalTypeError) bool {
-	t, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*te = t
+// cleanJSONError turns "json: cannot unmarshal string into Go struct field PodSpec.spec.containers
+// of type []v1.Container" into "field spec.containers: cannot use string as []v1.Container".
+func cleanJSONError(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	const into = " into Go struct field "
+	i := strings.Index(msg, into)
+	j := strings.LastIndex(msg, " of type ")
+	if i < 0 || j < i {
+		return msg
 	}
-	return ok
+	field := msg[i+len(into) : j]
+	if k := strings.IndexByte(field, '.'); k >= 0 {
+		field = field[k+1:] // drop the Go type name
+	}
+	value := strings.TrimPrefix(msg[:i], "cannot unmarshal ")
+	return "field " + field + ": cannot use " + value + " as " + msg[j+len(" of type "):]
 }
