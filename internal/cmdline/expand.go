@@ -212,6 +212,7 @@ type fieldBuilder struct {
 	open    bool // cur has begun (a quoted empty string begins a field)
 	onlyPH  bool // cur holds nothing but unknown unquoted expansions
 	nosplit bool
+	ifs     string // field separators; "" means the default blank ones
 }
 
 func (b *fieldBuilder) reset() { b.cur, b.open, b.onlyPH = acc{}, false, true }
@@ -241,9 +242,13 @@ func (b *fieldBuilder) add(v val, split bool) {
 		}
 		return
 	}
+	ifs := b.ifs
+	if ifs == "" {
+		ifs = " \t\n"
+	}
 	s := v.s
 	for len(s) > 0 {
-		i := strings.IndexAny(s, " \t\n")
+		i := strings.IndexAny(s, ifs)
 		if i < 0 {
 			b.piece(v, s)
 			return
@@ -252,7 +257,7 @@ func (b *fieldBuilder) add(v val, split bool) {
 			b.piece(v, s[:i])
 		}
 		b.flush()
-		s = strings.TrimLeft(s[i:], " \t\n")
+		s = strings.TrimLeft(s[i:], ifs)
 	}
 }
 
@@ -290,6 +295,9 @@ func (st *state) fields(w *syntax.Word, out []val) []val {
 
 func (st *state) fieldsOf(parts []syntax.WordPart, out []val) []val {
 	b := fieldBuilder{out: out}
+	if v, ok := st.lookup("IFS"); ok && v.known && v.s != "" {
+		b.ifs = v.s
+	}
 	b.reset()
 	for _, p := range parts {
 		st.part(p, ctxUnquoted, &b)
@@ -342,7 +350,8 @@ func (st *state) part(p syntax.WordPart, ctx quoteCtx, b *fieldBuilder) {
 			st.part(q, ctxDouble, b)
 		}
 	case *syntax.ParamExp:
-		b.add(st.paramExp(x), ctx == ctxUnquoted)
+		// "$@" and "${a[@]}" make one field per element even when quoted.
+		b.add(st.paramExp(x), ctx == ctxUnquoted || (ctx == ctxDouble && allElems(x)))
 	case *syntax.CmdSubst:
 		b.add(st.cmdSubst(x), ctx == ctxUnquoted)
 	case *syntax.ArithmExp:
@@ -499,6 +508,16 @@ func (st *state) paramExp(pe *syntax.ParamExp) val {
 		return withText(v, v.s)
 	}
 	return v
+}
+
+func allElems(pe *syntax.ParamExp) bool {
+	if pe.Param != nil && pe.Param.Value == "@" {
+		return true
+	}
+	if w, ok := pe.Index.(*syntax.Word); ok {
+		return w.Lit() == "@"
+	}
+	return false
 }
 
 // withText returns v with text s that is no longer exact.

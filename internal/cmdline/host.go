@@ -211,8 +211,12 @@ func (st *state) runtime(c *cmd) {
 	switch {
 	case (cli == "ctr" || cli == "crictl") && execSub:
 		st.emit(HostEscape, fmt.Sprintf("%s %s drives the node's container runtime", cli, sub), c.ev(), "")
-	case socket != "" && (execSub || privileged || rootMount):
-		st.emit(HostEscape, fmt.Sprintf("%s %s through the host runtime socket %s", cli, sub, socket), c.ev(), "")
+	case socket != "" && (execSub || privileged || rootMount),
+		(sub == "run" || sub == "create") && rootMount:
+		if socket == "" {
+			socket = "default socket"
+		}
+		st.emit(HostEscape, fmt.Sprintf("%s %s through the host runtime (%s)", cli, sub, socket), c.ev(), "")
 	case sub == "run" && privileged && (hostNS || rootMount):
 		st.emit(HostEscape, fmt.Sprintf("%s run starts a privileged container with host namespaces or the host root", cli), c.ev(), "")
 	}
@@ -270,10 +274,11 @@ func (st *state) hostAdmin(c *cmd) {
 }
 
 // checkWrite reports writes that persist on the host or break out of the container.
-func (st *state) checkWrite(inHost bool, p, text, how string) {
+func (st *state) checkWrite(inHost bool, p, text, how string, content val) {
 	if p == "" || p == "/dev/null" || strings.HasPrefix(p, "/dev/std") || strings.HasPrefix(p, "/dev/fd/") {
 		return
 	}
+	defer st.scheduled(inHost, p, content)
 	verb := "write to "
 	if how != "" {
 		verb = "file " + how + " into "
@@ -296,6 +301,75 @@ func (st *state) checkWrite(inHost bool, p, text, how string) {
 	if what := persistTarget(cp, false); what != "" {
 		st.emit(HostPersistence, verb+what+" "+p, text, "")
 	}
+}
+
+// scheduled analyses what is written into files that something runs later: cron tables, cron
+// and init scripts, systemd units, login scripts. Their commands run, in the container or on the
+// host.
+func (st *state) scheduled(inHost bool, p string, content val) {
+	if !content.known || content.s == "" || st.depth >= maxDepth {
+		return
+	}
+	cp := path.Clean(p)
+	if hp, ok := st.hostPath(p, inHost); ok {
+		cp = hp
+	}
+	var commands []string
+	switch {
+	case cp == "/etc/crontab" || strings.HasPrefix(cp, "/etc/cron.d/") || strings.HasPrefix(cp, "/var/spool/cron/"):
+		system := !strings.HasPrefix(cp, "/var/spool/cron/")
+		for _, line := range strings.Split(content.s, "\n") {
+			if cmd := cronCommand(line, system); cmd != "" {
+				commands = append(commands, cmd)
+			}
+		}
+	case strings.HasPrefix(cp, "/etc/systemd/") || strings.HasPrefix(cp, "/lib/systemd/") || strings.HasPrefix(cp, "/usr/lib/systemd/") || strings.HasPrefix(cp, "/run/systemd/"):
+		for _, line := range strings.Split(content.s, "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if ok && strings.HasPrefix(k, "Exec") {
+				commands = append(commands, strings.TrimLeft(v, "-@+!:"))
+			}
+		}
+	case strings.HasPrefix(cp, "/etc/cron.") || cp == "/etc/rc.local" || cp == "/etc/rc.d/rc.local" || strings.HasPrefix(cp, "/etc/init.d/") ||
+		strings.HasPrefix(cp, "/etc/profile") || strings.HasSuffix(cp, "bashrc") || strings.HasSuffix(cp, "profile") || strings.HasPrefix(cp, "/etc/update-motd.d/"):
+		commands = append(commands, content.s)
+	}
+	for _, cmd := range commands {
+		if st.r.stop() {
+			return
+		}
+		ns := st.child()
+		ns.host = inHost
+		ns.ctx = "in a command scheduled through " + p + ": "
+		ns.script(cmd)
+	}
+}
+
+// cronCommand returns the command of a crontab line; system tables have a user field.
+func cronCommand(line string, system bool) string {
+	line = strings.TrimSpace(line)
+	if line == "" || line[0] == '#' {
+		return ""
+	}
+	skip := 5
+	if line[0] == '@' {
+		skip = 1
+	} else if isAssignment(strings.Fields(line)[0]) {
+		return ""
+	}
+	if system {
+		skip++
+	}
+	rest := line
+	for i := 0; i < skip; i++ {
+		rest = strings.TrimLeft(rest, " \t")
+		j := strings.IndexAny(rest, " \t")
+		if j < 0 {
+			return ""
+		}
+		rest = rest[j:]
+	}
+	return strings.TrimSpace(rest)
 }
 
 // escapeTarget names kernel interfaces whose write runs a program on the host.

