@@ -284,13 +284,13 @@ func (m *Model) addBinding(kind, namespace, name string, ref rbacv1.RoleRef, sub
 		if i, ok := m.roleByKey[roleKey(KindRole, namespace, ref.Name)]; ok {
 			b.role = i
 		} else {
-			m.problem(kind, namespace, name, "roleRef", "Role %q does not exist in namespace %q", ref.Name, namespace)
+			m.problem(kind, namespace, name, "roleRef", "Role %q does not exist in namespace %q: the binding grants nothing until a Role of that name is created", ref.Name, namespace)
 		}
 	case ref.Kind == KindClusterRole:
 		if i, ok := m.roleByKey[roleKey(KindClusterRole, "", ref.Name)]; ok {
 			b.role = i
 		} else {
-			m.problem(kind, namespace, name, "roleRef", "ClusterRole %q does not exist", ref.Name)
+			m.problem(kind, namespace, name, "roleRef", "ClusterRole %q does not exist: the binding grants nothing until a ClusterRole of that name is created", ref.Name)
 		}
 	default:
 		m.problem(kind, namespace, name, "roleRef.kind", "unsupported roleRef.kind %q (want Role or ClusterRole); the binding grants nothing", ref.Kind)
