@@ -1,21 +1,23 @@
 package rules
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/jobguard/jobguard/internal/input"
+	"github.com/jobguard/jobguard/internal/rbac"
 	"github.com/jobguard/jobguard/internal/workload"
 )
 
-// This file is the identity rules' small view of RBAC: which bindings of the input give a service
-// account a powerful role. serviceAccountPower is the one entry point, so a fuller RBAC model can
-// replace it without touching the rules.
+// This file is the identity rules' view of RBAC: which bindings of the input give a service
+// account a powerful role. serviceAccountPower is the one entry point; it asks the model of
+// internal/rbac (built once per input set, see rbac_model.go) that `jobguard who-can` and
+// `jobguard rbac review` answer with, so scan and they agree.
 
 // grant is one binding that gives a service account a powerful role.
 type grant struct {
@@ -58,44 +60,99 @@ func bindingName(ns, name string) string {
 
 // serviceAccountPower returns the bindings of set that give the service account namespace/name a
 // powerful role: cluster-admin, a rule with verbs and resources "*", creating or changing
-// workloads, reading Secrets, exec into pods, minting tokens, or escalate/bind/impersonate. Roles the
-// input does not hold are judged only when they are Kubernetes defaults (cluster-admin, admin,
-// edit). Rules restricted by resourceNames and non-resource URLs are not counted.
+// workloads, reading Secrets, exec into pods, minting tokens, or escalate/bind/impersonate. The
+// bindings are judged by the RBAC model that `jobguard who-can` answers with (aggregated
+// ClusterRoles resolved, the account's groups included), ClusterRoleBindings first, each in input
+// order. Roles the input does not hold are judged only when they are Kubernetes defaults
+// (cluster-admin, admin, edit). Rules restricted by resourceNames and non-resource URLs are not
+// counted.
+// Workloads share service accounts, so the answer is kept per account; callers must not modify it.
 func serviceAccountPower(set *input.Set, namespace, name string) []grant {
 	if set == nil {
 		return nil
 	}
-	var out []grant
-	for _, rb := range set.RoleBindings {
-		ns := orDefault(rb.Namespace)
-		if ns != namespace {
-			continue // a RoleBinding grants only in its own namespace
+	v := rbacViewOf(set)
+	key := namespace + "/" + name
+	if g, ok := v.powers.Load(key); ok {
+		return g.([]grant)
+	}
+	g := v.serviceAccountPower(namespace, name)
+	v.powers.Store(key, g)
+	return g
+}
+
+func (v *rbacView) serviceAccountPower(namespace, name string) []grant {
+	user, groups := rbac.ServiceAccountUser(namespace, name)
+
+	type found struct {
+		g     grant
+		rules []rbacv1.PolicyRule
+		seen  map[int]bool
+	}
+	byBinding := map[string]*found{}
+	var list []*found
+	for _, req := range powerRequests {
+		if req.Namespace == namespaceOfAccount {
+			req.Namespace = namespace
 		}
-		subj := subjectFor(rb.Subjects, ns, namespace, name)
-		if subj == "" {
-			continue
-		}
-		g := grant{BindingKind: "RoleBinding", BindingNamespace: ns, BindingName: rb.Name, Subject: subj,
-			RoleKind: rb.RoleRef.Kind, RoleName: rb.RoleRef.Name}
-		if judgeRole(set, &g, ns) {
-			out = append(out, g)
+		_, grants := v.model.Allows(user, groups, req)
+		for _, g := range grants {
+			key := bindingKey(g.BindingKind, g.BindingNamespace, g.Binding)
+			f := byBinding[key]
+			if f == nil {
+				f = &found{seen: map[int]bool{}, g: grant{BindingKind: g.BindingKind, BindingNamespace: g.BindingNamespace, BindingName: g.Binding,
+					Subject: g.Subject.String(), RoleKind: g.RoleKind, RoleName: g.Role,
+					Builtin: g.RoleKind == rbac.KindClusterRole && v.builtin[g.Role]}}
+				byBinding[key] = f
+				list = append(list, f)
+			}
+			if !f.seen[g.RuleIndex] {
+				f.seen[g.RuleIndex] = true
+				f.rules = append(f.rules, g.Rule)
+			}
 		}
 	}
-	for _, crb := range set.ClusterRoleBindings {
-		if crb.RoleRef.Kind != "ClusterRole" {
-			continue
+	slices.SortFunc(list, func(a, b *found) int {
+		return cmp.Compare(v.order[bindingKey(a.g.BindingKind, a.g.BindingNamespace, a.g.BindingName)],
+			v.order[bindingKey(b.g.BindingKind, b.g.BindingNamespace, b.g.BindingName)])
+	})
+	out := make([]grant, 0, len(list))
+	for _, f := range list {
+		if f.g.Builtin {
+			f.g.Power = builtinClusterRoles[f.g.RoleName]
+		} else {
+			f.g.Power = rulesPower(f.rules)
 		}
-		subj := subjectFor(crb.Subjects, "", namespace, name)
-		if subj == "" {
-			continue
-		}
-		g := grant{BindingKind: "ClusterRoleBinding", BindingName: crb.Name, Subject: subj, RoleKind: "ClusterRole", RoleName: crb.RoleRef.Name}
-		if judgeRole(set, &g, "") {
-			out = append(out, g)
+		if f.g.Power != "" {
+			out = append(out, f.g)
 		}
 	}
 	return out
 }
+
+// namespaceOfAccount stands for the service account's namespace in powerRequests.
+const namespaceOfAccount = "\x00account"
+
+// powerRequests are the requests of powerChecks, as the API server's authorizer sees them: in the
+// service account's namespace, except for cluster-scoped ones (impersonating users and groups,
+// escalating ClusterRoles; binding a ClusterRole is asked in the namespace of the RoleBinding).
+var powerRequests = func() []rbac.Request {
+	clusterScoped := map[string]bool{"impersonate users": true, "impersonate groups": true, "escalate clusterroles": true}
+	var out []rbac.Request
+	for _, c := range powerChecks {
+		for _, res := range c.res {
+			resource, sub, _ := strings.Cut(res, "/")
+			for _, verb := range c.verbs {
+				r := rbac.Request{Verb: verb, APIGroup: c.group, Resource: resource, Subresource: sub, Namespace: namespaceOfAccount}
+				if clusterScoped[verb+" "+res] {
+					r.Namespace = ""
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}()
 
 // orDefault returns the namespace a namespaced object without one lands in.
 func orDefault(ns string) string {
@@ -103,80 +160,6 @@ func orDefault(ns string) string {
 		return "default"
 	}
 	return ns
-}
-
-// subjectFor returns how subjects name the service account namespace/name, or "". bindingNS is
-// the RoleBinding's namespace, which a ServiceAccount subject without namespace defaults to.
-func subjectFor(subjects []rbacv1.Subject, bindingNS, namespace, name string) string {
-	for _, s := range subjects {
-		switch s.Kind {
-		case rbacv1.ServiceAccountKind:
-			ns := s.Namespace
-			if ns == "" {
-				ns = bindingNS
-			}
-			if ns == namespace && s.Name == name {
-				return "ServiceAccount " + namespace + "/" + name
-			}
-		case rbacv1.UserKind:
-			if s.Name == "system:serviceaccount:"+namespace+":"+name {
-				return "User " + s.Name
-			}
-		case rbacv1.GroupKind:
-			switch s.Name {
-			case "system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated":
-				return "Group " + s.Name
-			}
-		}
-	}
-	return ""
-}
-
-// judgeRole fills g.Power when the role g names is powerful. ns is the namespace of a Role.
-func judgeRole(set *input.Set, g *grant, ns string) bool {
-	switch g.RoleKind {
-	case "Role":
-		for _, r := range set.Roles {
-			if r.Name == g.RoleName && orDefault(r.Namespace) == ns {
-				g.Power = rulesPower(r.Rules)
-				return g.Power != ""
-			}
-		}
-	case "ClusterRole":
-		for _, r := range set.ClusterRoles {
-			if r.Name == g.RoleName {
-				g.Power = rulesPower(clusterRoleRules(set, r))
-				return g.Power != ""
-			}
-		}
-		if power := builtinClusterRoles[g.RoleName]; power != "" {
-			g.Power, g.Builtin = power, true
-			return true
-		}
-	}
-	return false
-}
-
-// clusterRoleRules returns a ClusterRole's rules, with those of the ClusterRoles it aggregates when
-// it has an aggregationRule (the controller fills them in on a live cluster; manifests leave them
-// empty).
-func clusterRoleRules(set *input.Set, cr *rbacv1.ClusterRole) []rbacv1.PolicyRule {
-	if cr.AggregationRule == nil || len(cr.AggregationRule.ClusterRoleSelectors) == 0 {
-		return cr.Rules
-	}
-	rules := append([]rbacv1.PolicyRule(nil), cr.Rules...)
-	for i := range cr.AggregationRule.ClusterRoleSelectors {
-		sel, err := metav1.LabelSelectorAsSelector(&cr.AggregationRule.ClusterRoleSelectors[i])
-		if err != nil || sel.Empty() {
-			continue
-		}
-		for _, other := range set.ClusterRoles {
-			if other != cr && sel.Matches(labels.Set(other.Labels)) {
-				rules = append(rules, other.Rules...)
-			}
-		}
-	}
-	return rules
 }
 
 // builtinClusterRoles are Kubernetes' default ClusterRoles that give power, judged by their
