@@ -42,6 +42,8 @@ type Engine struct {
 	opts  Options
 	cfg   *config.Config
 	rules []*Rule
+	// attack holds each rule's technique list (T1053.007 first), shared by its findings.
+	attack map[*Rule][]string
 }
 
 // New returns an engine for the options. A config that names an unknown rule is an error.
@@ -66,10 +68,12 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("config: rules.severity: unknown rule %q (see `jobguard rules`)", id)
 		}
 	}
-	e := &Engine{opts: opts, cfg: cfg}
+	e := &Engine{opts: opts, cfg: cfg, attack: map[*Rule][]string{}}
 	for _, r := range All() {
 		if !cfg.Disabled(r.ID) {
 			e.rules = append(e.rules, r)
+			a := appendUnique([]string{Technique}, r.Attack...)
+			e.attack[r] = a[:len(a):len(a)] // full slice: an append by a caller copies
 		}
 	}
 	return e, nil
@@ -115,7 +119,7 @@ func (e *Engine) Evaluate(set *input.Set, obj *input.Object) []finding.Finding {
 		set = input.NewSet([]*input.Object{obj})
 	}
 	ctx := &Context{Object: obj, Set: set, Config: e.cfg, PSS: e.PSSFor(set, w.Namespace())}
-	var out []finding.Finding
+	out := make([]finding.Finding, 0, 8)
 	for _, r := range e.rules {
 		for _, res := range r.Check(ctx, w) {
 			out = append(out, e.toFinding(r, obj, res))
@@ -155,10 +159,13 @@ func (e *Engine) toFinding(r *Rule, obj *input.Object, res Result) finding.Findi
 	if s, ok := e.cfg.Rules.Severity[r.ID]; ok {
 		sev = s
 	}
-	attack := make([]string, 0, 1+len(r.Attack)+len(res.Attack))
-	attack = appendUnique(attack, Technique)
-	attack = appendUnique(attack, r.Attack...)
-	attack = appendUnique(attack, res.Attack...)
+	attack := e.attack[r]
+	if attack == nil { // a rule registered after New
+		attack = appendUnique([]string{Technique}, r.Attack...)
+	}
+	if len(res.Attack) > 0 {
+		attack = appendUnique(append([]string(nil), attack...), res.Attack...)
+	}
 	resource := obj.Source
 	resource.Path = res.Path
 	if res.Path != "" {

@@ -27,6 +27,8 @@ type Workload struct {
 	Job     *batchv1.JobSpec
 	// JobPath is the JSON path of Job ("spec" or "spec.jobTemplate.spec").
 	JobPath string
+
+	containers []Container
 }
 
 // ContainerType says which list a container is in.
@@ -77,8 +79,17 @@ func From(obj any) *Workload {
 	return nil
 }
 
-// Containers returns containers, initContainers and ephemeralContainers in that order.
+// Containers returns initContainers, containers and ephemeralContainers in that order. Every rule
+// reads them, so the list is built once per Workload; callers must not modify it. A Workload is not
+// safe for concurrent use.
 func (w *Workload) Containers() []Container {
+	if w.containers == nil {
+		w.containers = w.listContainers()
+	}
+	return w.containers
+}
+
+func (w *Workload) listContainers() []Container {
 	s := w.PodSpec
 	out := make([]Container, 0, len(s.Containers)+len(s.InitContainers)+len(s.EphemeralContainers))
 	for i := range s.InitContainers {
