@@ -212,18 +212,23 @@ func (p *powers) closure() {
 // bindingRef identifies a binding.
 type bindingRef struct{ kind, namespace, name string }
 
-// accKey groups grants: one capability, one binding, one subject.
+// accKey groups grants: one capability, one binding, one subject (indexes in the model).
 type accKey struct {
 	cap     capability
-	binding bindingRef
-	subject Subject
+	binding int32 // index in Model.bindings
+	sid     int32 // index in Model.subjectList
 }
 
 // acc is what one binding grants one subject of one capability.
 type acc struct {
 	accKey
-	perms  []perm  // verbs per resource, in probe order
-	grants []Grant // one per distinct rule
+	ref     bindingRef
+	subject Subject
+	perms   []perm  // verbs per resource, in probe order
+	rules   []int32 // indexes of the matching rules in the role's effective rules
+	grants  []Grant // one per rule, filled when probing is done
+	// lastProbe is the number of the last probe that added to perms.
+	lastProbe int
 }
 
 type perm struct {
@@ -241,15 +246,6 @@ func (a *acc) addPerm(verb, resource string) {
 		}
 	}
 	a.perms = append(a.perms, perm{resource: resource, verbs: []string{verb}})
-}
-
-func (a *acc) addGrant(g *Grant) {
-	for i := range a.grants {
-		if a.grants[i].RuleIndex == g.RuleIndex {
-			return
-		}
-	}
-	a.grants = append(a.grants, *g)
 }
 
 // reviewer holds the state of one review.
@@ -421,59 +417,111 @@ func (r *reviewer) isAdmin(s Subject) bool {
 	return r.adminUs[userName(s)]
 }
 
-// probe asks WhoCan every probe and records, per capability, binding and subject, what is granted.
+// probe asks every probe and records, per capability, binding and subject, what is granted.
 // Requests that can carry a name (all but creating a workload) are also asked with every name the
 // rules restrict them to: patching the one CronJob "nightly" runs code as surely as patching any.
 func (r *reviewer) probe() {
+	n := 0
 	for _, p := range probes {
-		r.record(p, p.ref.Request(p.verb, ""), p.ref.String(), false)
+		n++
+		r.record(n, p, p.ref.Request(p.verb, ""), p.ref.String(), false)
 		if p.cap != capWorkloads || (p.verb == "create" && p.ref.Subresource == "") {
 			continue // escalate, bind, impersonate, tokens and Secrets restricted by name are the safe forms
 		}
 		for _, name := range r.model.resourceNames(p.ref) {
 			req := p.ref.Request(p.verb, "")
 			req.Name = name
-			r.record(p, req, p.ref.String()+" named "+strconv.Quote(name), true)
+			n++
+			r.record(n, p, req, p.ref.String()+" named "+strconv.Quote(name), true)
+		}
+	}
+	m := r.model
+	for _, a := range r.order {
+		slices.Sort(a.rules)
+		b := &m.bindings[a.binding]
+		role := &m.roles[b.role]
+		a.grants = make([]Grant, len(a.rules))
+		for i, k := range a.rules {
+			m.fillGrant(&a.grants[i], b, role, int(k), &a.subject)
 		}
 	}
 	slices.SortFunc(r.order, func(a, b *acc) int {
-		return cmp.Or(cmp.Compare(a.cap, b.cap), compareBinding(a.binding, b.binding), compareSubject(a.subject, b.subject))
+		return cmp.Or(cmp.Compare(a.cap, b.cap), cmp.Compare(m.bindings[a.binding].rank, m.bindings[b.binding].rank), cmp.Compare(a.sid, b.sid))
 	})
 }
 
-// record adds the answers to req. With namedOnly, only grants through rules restricted by
-// resourceNames count (the others answered the unnamed request already).
-func (r *reviewer) record(p probe, req Request, res string, namedOnly bool) {
-	for _, a := range r.model.WhoCan(req) {
-		if p.clusterOnly && a.Namespace != "" {
+// record adds what the model grants for req, probe number n. With namedOnly, only rules
+// restricted by resourceNames count (the others answered the unnamed request already).
+func (r *reviewer) record(n int, p probe, req Request, res string, namedOnly bool) {
+	m := r.model
+	m.eachHit(&req, func(bi, sid, k int32) {
+		b := &m.bindings[bi]
+		if p.clusterOnly && b.kind != KindClusterRoleBinding {
+			return
+		}
+		if namedOnly && len(m.roles[b.role].rules[k].rule.ResourceNames) == 0 {
+			return
+		}
+		key := accKey{cap: p.cap, binding: bi, sid: sid}
+		a := r.accs[key]
+		if a == nil {
+			a = &acc{accKey: key, ref: bindingRef{b.kind, b.namespace, b.name}, subject: m.subjectList[sid]}
+			r.accs[key] = a
+			r.order = append(r.order, a)
+			pw := r.powers[a.subject]
+			if pw == nil {
+				pw = new(powers)
+				r.powers[a.subject] = pw
+			}
+			ns := ""
+			if b.kind == KindRoleBinding {
+				ns = b.namespace
+			}
+			pw[p.cap].add(ns)
+		}
+		if a.lastProbe != n {
+			a.lastProbe = n
+			a.addPerm(p.verb, res)
+		}
+		if !slices.Contains(a.rules, k) {
+			a.rules = append(a.rules, k)
+		}
+	})
+}
+
+// eachHit calls fn for every binding subject (by index) that a rule (by index in the binding's
+// role) grants req, as WhoCan would list them (with req.Namespace "": in every scope), without
+// building answers.
+func (m *Model) eachHit(req *Request, fn func(binding, sid, rule int32)) {
+	resource := req.IsResourceRequest()
+	entries := m.candidates(req)
+	var matched []int32
+	for i := 0; i < len(entries); {
+		ri := m.entries[entries[i]].role
+		r := &m.roles[ri]
+		matched = matched[:0]
+		for ; i < len(entries) && m.entries[entries[i]].role == ri; i++ {
+			if k := m.entries[entries[i]].rule; RuleAllows(&r.rules[k].rule, req) {
+				matched = append(matched, k)
+			}
+		}
+		if len(matched) == 0 {
 			continue
 		}
-		counted := false
-		for i := range a.Grants {
-			g := &a.Grants[i]
-			if namedOnly && len(g.Rule.ResourceNames) == 0 {
+		for _, bi := range r.bindings {
+			b := &m.bindings[bi]
+			if int(bi) >= m.clusterScoped && (!resource || req.Namespace != "" && b.namespace != req.Namespace) {
 				continue
 			}
-			counted = true
-			k := accKey{cap: p.cap, binding: bindingRef{g.BindingKind, g.BindingNamespace, g.Binding}, subject: a.Subject}
-			ac := r.accs[k]
-			if ac == nil {
-				ac = &acc{accKey: k}
-				r.accs[k] = ac
-				r.order = append(r.order, ac)
+			for _, sid := range b.sid {
+				if sid < 0 {
+					continue
+				}
+				for _, k := range matched {
+					fn(bi, sid, k)
+				}
 			}
-			ac.addPerm(p.verb, res)
-			ac.addGrant(g)
 		}
-		if !counted {
-			continue
-		}
-		pw := r.powers[a.Subject]
-		if pw == nil {
-			pw = new(powers)
-			r.powers[a.Subject] = pw
-		}
-		pw[p.cap].add(a.Namespace)
 	}
 }
 
@@ -493,20 +541,6 @@ func (m *Model) resourceNames(ref ResourceRef) []string {
 	return out
 }
 
-func compareBinding(a, b bindingRef) int {
-	if a.kind != b.kind {
-		if a.kind == KindClusterRoleBinding {
-			return -1
-		}
-		return 1
-	}
-	return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
-}
-
-func compareSubject(a, b Subject) int {
-	return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-}
-
 // grantFindings reports every grant of a capability to a subject that is not an administrator.
 func (r *reviewer) grantFindings() []finding.Finding {
 	var out []finding.Finding
@@ -523,7 +557,7 @@ func (r *reviewer) grantFindings() []finding.Finding {
 			id, sev = RuleAnonymousWorkloads, finding.SeverityCritical
 		case a.cap == capWorkloads && pub == "authenticated":
 			id, sev = RuleAuthenticatedWorkloads, finding.SeverityCritical
-		case a.cap == capWorkloads && a.binding.kind == KindRoleBinding:
+		case a.cap == capWorkloads && a.ref.kind == KindRoleBinding:
 			sev = finding.SeverityMedium
 		case pub != "":
 			sev = finding.SeverityCritical
@@ -534,10 +568,10 @@ func (r *reviewer) grantFindings() []finding.Finding {
 		b.WriteString(" can ")
 		b.WriteString(describePerms(a.perms))
 		b.WriteString(" ")
-		b.WriteString(describeScope(a.binding.namespace))
+		b.WriteString(describeScope(a.ref.namespace))
 		b.WriteString(" through ")
-		b.WriteString(describeChain(a.binding, a.grants))
-		f := r.bindingFinding(id, sev, a.binding, a.subject, b.String())
+		b.WriteString(describeChain(a.ref, a.grants))
+		f := r.bindingFinding(id, sev, a.ref, a.subject, b.String())
 		f.Escalation = escalation
 		out = append(out, f)
 	}
@@ -890,13 +924,13 @@ func (r *reviewer) powerfulAccountFindings() []finding.Finding {
 		if a.cap != capWorkloads || r.isAdmin(a.subject) || publicKind(a.subject) == "anonymous" {
 			continue
 		}
-		key := memoKey{a.subject, a.binding.namespace}
+		key := memoKey{a.subject, a.ref.namespace}
 		found, ok := memo[key]
 		if !ok {
 			mine := r.subjectPowers(a.subject)
 			where := nsList
-			if a.binding.namespace != "" {
-				where = []string{a.binding.namespace}
+			if a.ref.namespace != "" {
+				where = []string{a.ref.namespace}
 			}
 			for _, ns := range where {
 				names := make([]string, 0, len(r.accounts[ns]))
@@ -929,9 +963,9 @@ func (r *reviewer) powerfulAccountFindings() []finding.Finding {
 		b.WriteString(" can ")
 		b.WriteString(describePerms(a.perms))
 		b.WriteString(" ")
-		b.WriteString(describeScope(a.binding.namespace))
+		b.WriteString(describeScope(a.ref.namespace))
 		b.WriteString(" through ")
-		b.WriteString(describeChain(a.binding, a.grants))
+		b.WriteString(describeChain(a.ref, a.grants))
 		b.WriteString(", so it can run pods as ")
 		if len(found) == 1 {
 			b.WriteString("service account ")
@@ -951,7 +985,7 @@ func (r *reviewer) powerfulAccountFindings() []finding.Finding {
 		if len(found) == 1 {
 			b.WriteString(", which may do more than it")
 		}
-		out = append(out, r.bindingFinding(RulePowerfulServiceAccount, finding.SeverityHigh, a.binding, a.subject, b.String()))
+		out = append(out, r.bindingFinding(RulePowerfulServiceAccount, finding.SeverityHigh, a.ref, a.subject, b.String()))
 	}
 	return out
 }
@@ -1009,9 +1043,9 @@ func (r *reviewer) workloadFindings(objs []*input.Object) ([]finding.Finding, in
 			}
 			b.WriteString(describePerms(a.perms))
 			b.WriteString(" ")
-			b.WriteString(describeScope(a.binding.namespace))
+			b.WriteString(describeScope(a.ref.namespace))
 			b.WriteString(" through ")
-			b.WriteString(describeChain(a.binding, a.grants))
+			b.WriteString(describeChain(a.ref, a.grants))
 			if a.subject.Kind != KindServiceAccount {
 				b.WriteString(" (subject " + a.subject.String() + ")")
 			}

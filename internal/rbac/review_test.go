@@ -349,3 +349,33 @@ func TestReviewRulesMetadata(t *testing.T) {
 		}
 	}
 }
+
+// eachHit is WhoCan without the answers: both must name the same grants.
+func TestEachHitAgreesWithWhoCan(t *testing.T) {
+	c := RandomConfig(7, 300)
+	m := c.Model()
+	for _, req := range RandomRequests(8, 500, c) {
+		if req.IsResourceRequest() && req.Name == "" && len(req.Namespace)%2 == 0 {
+			req.Namespace = ""
+		}
+		want := map[string]bool{}
+		for _, a := range m.WhoCan(req) {
+			for _, g := range a.Grants {
+				want[fmt.Sprintf("%s %s/%s/%s rules[%d]", a.Subject, g.BindingKind, g.BindingNamespace, g.Binding, g.RuleIndex)] = true
+			}
+		}
+		got := map[string]bool{}
+		m.eachHit(&req, func(bi, sid, k int32) {
+			b := &m.bindings[bi]
+			got[fmt.Sprintf("%s %s/%s/%s rules[%d]", m.subjectList[sid], b.kind, b.namespace, b.name, k)] = true
+		})
+		if len(got) != len(want) {
+			t.Fatalf("%s: eachHit found %d grants, WhoCan %d", req, len(got), len(want))
+		}
+		for k := range want {
+			if !got[k] {
+				t.Fatalf("%s: eachHit misses %s", req, k)
+			}
+		}
+	}
+}
