@@ -607,7 +607,8 @@ var controllerObjects = []struct{ user, group, resource string }{
 func controllerObjectsCondition() admissionregistrationv1.MatchCondition {
 	const user, group, resource = "request.userInfo.username", "request.resource.group", "request.resource.resource"
 	var b strings.Builder
-	b.WriteString("request.subResource != \"\" || !(")
+	// An AdmissionRequest without a subresource has no subResource key (omitempty): test with has().
+	b.WriteString("has(request.subResource) && request.subResource != \"\" || !(")
 	for _, c := range controllerObjects {
 		fmt.Fprintf(&b, "\n  (%s == %q && %s == %q && %s == %q) ||", user, c.user, group, c.group, resource, c.resource)
 	}
