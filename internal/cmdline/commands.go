@@ -8,8 +8,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-
-	"mvdan.cc/sh/v3/syntax"
 )
 
 // cmd is one simple command about to run, with its wrappers stripped.
@@ -25,6 +23,7 @@ type cmd struct {
 	host  bool // runs with the host's filesystem as root
 	exec  bool // ran through the exec builtin
 	xargs bool // trailing arguments come from stdin (xargs)
+	nofn  bool // functions are bypassed (command, builtin, exec)
 	xrepl string
 }
 
@@ -136,6 +135,10 @@ func (st *state) exec(c *cmd) res {
 	}
 	c.name = progName(c.w[0].s)
 	st.common(c)
+	// Functions come before programs of the same name.
+	if fn, ok := st.lookupFunc(c.w[0].s); ok && !c.nofn {
+		return st.callFunc(c, fn)
+	}
 	if fam := family(c.name); fam != "" {
 		switch fam {
 		case "sh":
@@ -208,7 +211,7 @@ func (st *state) exec(c *cmd) res {
 		st.hostAdmin(c)
 		return res{}
 	case "cat", "rev", "tr", "head", "tail", "tac", "nl", "cut", "sort", "uniq", "grep", "egrep", "fgrep",
-		"awk-less", "strings", "od", "hexdump", "gzip", "gunzip", "zcat", "xz", "unxz", "xzcat", "bzip2",
+		"strings", "od", "hexdump", "gzip", "gunzip", "zcat", "xz", "unxz", "xzcat", "bzip2",
 		"bunzip2", "bzcat", "zstd", "unzstd", "tar", "cpio", "jq", "yq", "iconv", "dos2unix", "unix2dos",
 		"fold", "fmt", "paste", "column", "less", "more", "gpg", "zip":
 		return st.filter(c)
@@ -321,10 +324,14 @@ func (st *state) unwrap(c *cmd) bool {
 				c.w = nil
 				return true
 			}
+			c.nofn = true
+		case "builtin":
+			c.nofn = true
 		case "exec":
 			if len(w) == 1 {
 				c.exec = true
 			}
+			c.nofn = true
 		}
 		i := skipOptions(w, 1, spec.argOpts, spec.longArgs)
 		if name == "busybox" {
@@ -583,8 +590,9 @@ func (st *state) shell(c *cmd) res {
 		st.runFile(c, ops[0], c.name, "sh")
 		return res{}
 	}
-	// Commands come from stdin.
-	r := res{shell: true}
+	// Commands come from stdin: from the network or a named pipe, or typed into an interactive
+	// shell, they make a reverse shell when the output goes to a network client.
+	r := res{shell: interactive || c.in.fl&(fNet|fFifo) != 0}
 	reverse := false
 	if out := firstNonEmpty(c.net[1], c.net[2]); out != "" && (c.net[0] != "" || interactive || c.in.fl&fNet != 0) {
 		st.emit(ReverseShell, fmt.Sprintf("%s with its input and output connected to %s", shellDesc(c.name, interactive), out), c.ev(), out)
@@ -642,7 +650,7 @@ func (st *state) runScript(c *cmd, script val, pos []val, how string) {
 	}
 	if how == "eval" {
 		// eval runs in the current shell: it shares variables and functions.
-		ns.vars, ns.funcs = st.ensureVars(), st.funcs
+		ns.vars, ns.funcs = st.ensureVars(), st.ensureFuncs()
 		ns.hasPos = false
 	}
 	if script.fl&fDecode != 0 {
@@ -799,13 +807,6 @@ func (st *state) source(c *cmd) {
 // script that are now executed.
 func (st *state) other(c *cmd) res {
 	prog := c.w[0]
-	if fn := st.lookupFunc(prog.s); fn != nil && st.inFunc < maxDepth {
-		st.r.markCalled(fn)
-		ns := &state{r: st.r, parent: st, depth: st.depth, host: c.host, ctx: st.ctx, src: st.src,
-			base: stdio{in: c.in, hasIn: c.hasIn, net: c.net}, inFunc: st.inFunc + 1, hasPos: true, pos: c.w}
-		ns.vars, ns.funcs = st.ensureVars(), st.funcs
-		return res{out: ns.stmt(fn, stdio{}).out}
-	}
 	if prog.file != nil {
 		st.execContent(c, *prog.file, "executed")
 		return res{}
@@ -831,16 +832,35 @@ func (st *state) other(c *cmd) res {
 	return res{}
 }
 
-func (st *state) lookupFunc(name string) *syntax.Stmt {
+// callFunc runs a shell function: its body sees the caller's variables and its own arguments.
+func (st *state) callFunc(c *cmd, fn funcDef) res {
+	st.r.markCalled(fn.body)
+	if st.inFunc >= maxDepth {
+		return res{}
+	}
+	ns := &state{r: st.r, parent: st, depth: st.depth, host: c.host, ctx: st.ctx, src: fn.src,
+		base: stdio{in: c.in, hasIn: c.hasIn, net: c.net}, inFunc: st.inFunc + 1, hasPos: true, pos: c.w}
+	ns.vars, ns.funcs = st.ensureVars(), st.ensureFuncs()
+	return res{out: ns.stmt(fn.body, stdio{}).out}
+}
+
+func (st *state) lookupFunc(name string) (funcDef, bool) {
 	if strings.Contains(name, "/") {
-		return nil
+		return funcDef{}, false
 	}
 	for s := st; s != nil; s = s.parent {
 		if fn, ok := s.funcs[name]; ok {
-			return fn
+			return fn, true
 		}
 	}
-	return nil
+	return funcDef{}, false
+}
+
+func (st *state) ensureFuncs() map[string]funcDef {
+	if st.funcs == nil {
+		st.funcs = make(map[string]funcDef)
+	}
+	return st.funcs
 }
 
 // knownProgram reports programs that are never scripts of the workload itself.
@@ -905,6 +925,9 @@ func (st *state) fileContent(p val, host bool) val {
 	cp := cleanPath(p.s)
 	if v, ok := st.r.files[cp]; ok {
 		return v
+	}
+	if st.r.fifos[cp] {
+		return val{fl: fFifo, src: "named pipe " + p.s}
 	}
 	if what, ok := st.sensitive(cp, host); ok {
 		return val{fl: fSecret, src: what + " " + p.s}
@@ -1204,22 +1227,17 @@ func printf(format val, args []val) val {
 	for round := 0; round < 64 && o.sb.Len() < maxValue; round++ {
 		for i := 0; i < len(f); i++ {
 			ch := f[i]
-			if ch == '\\' {
-				j := i + 1
-				for j < len(f) && j-i < 4 && f[j] != '\\' && f[j] != '%' {
-					if j == i+1 {
+			if ch == '\\' && i+1 < len(f) {
+				j := i + 2
+				switch e := f[i+1]; {
+				case e == 'x':
+					for j < len(f) && j < i+4 && isHex(f[j]) {
 						j++
-						if f[i+1] == 'x' {
-							for j < len(f) && j-i < 4 && isHex(f[j]) {
-								j++
-							}
-						} else if f[i+1] >= '0' && f[i+1] <= '7' {
-							for j < len(f) && j-i < 4 && f[j] >= '0' && f[j] <= '7' {
-								j++
-							}
-						}
 					}
-					break
+				case e >= '0' && e <= '7':
+					for j < len(f) && j < i+5 && f[j] >= '0' && f[j] <= '7' {
+						j++
+					}
 				}
 				o.add(lit(ansiC(f[i:j])))
 				i = j - 1

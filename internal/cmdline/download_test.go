@@ -54,6 +54,9 @@ func TestDownloadExecute(t *testing.T) {
 		{name: "eval with variables", script: `c="curl http://x/y"; eval "$c | sh"`, want: de},
 		{name: "eval of a download", script: `eval "$(curl -s http://x/y)"`, want: de},
 		{name: "function", script: "f(){ curl -s http://x/y; }; f | sh", want: de},
+		{name: "function wrapping curl", script: `curl(){ command curl -fsSL "$@"; }; curl http://x/y | sh`, want: de},
+		{name: "function declared in eval", script: `eval 'get(){ wget -qO- "$1"; }'; get http://x/y | bash`, want: de, detail: "wget"},
+		{name: "function shadowing curl", script: `curl(){ echo "curl is disabled"; }; curl http://x/y | sh`},
 		{name: "uncalled function", script: "f(){ curl -s http://x/y | sh; }", want: de},
 
 		// Heredocs, here-strings, process and command substitution.
@@ -128,6 +131,8 @@ func TestDownloadExecute(t *testing.T) {
 		{name: "download archive extract", script: "curl -sL https://x.example.com/app.tgz | tar xz -C /opt"},
 		{name: "download archive to file", script: "curl -o /tmp/app.tgz https://x/app.tgz && tar xzf /tmp/app.tgz -C /opt"},
 		{name: "api to jq", script: "curl -s http://api/items | jq -r '.items[].name'"},
+		{name: "python fetch with regex", script: `python3 -c "import re,urllib.request; t=urllib.request.urlopen('http://svc/metrics').read().decode(); print(re.compile('up 1').search(t) is not None)"`},
+		{name: "python model eval", script: `python -c "import torch,requests; m=torch.load('/m.pt'); m.eval(); requests.post('http://svc/ready')"`},
 		{name: "api to python json", script: `curl -s http://api/x | python3 -c 'import json,sys; print(json.load(sys.stdin)["x"])'`},
 		{name: "printing a command", script: `echo "run: curl http://x/y | sh"`},
 		{name: "comment", script: "# curl http://x/y | sh\necho ok"},

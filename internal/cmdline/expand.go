@@ -16,6 +16,7 @@ const (
 	fNet                        // read from a raw network connection (/dev/tcp, nc)
 	fDecode                     // produced by a decoder (base64 -d, xxd -r, tr, ...)
 	fSecret                     // holds credentials (service-account token, kubeconfig, ...)
+	fFifo                       // read from a named pipe (the loop of mkfifo reverse shells)
 
 	fRemote = fDownload | fNet
 	fExec   = fDownload | fNet | fDecode
@@ -107,7 +108,7 @@ type state struct {
 	r      *run
 	parent *state
 	vars   map[string]val
-	funcs  map[string]*syntax.Stmt
+	funcs  map[string]funcDef
 	pos    []val // $0, $1, ...
 	hasPos bool
 	depth  int
@@ -116,6 +117,12 @@ type state struct {
 	ctx    string // prefix of details, e.g. "in base64-decoded script: "
 	base   stdio  // standard streams every command of this shell inherits
 	inFunc int
+}
+
+// funcDef is a shell function with the text it was parsed from.
+type funcDef struct {
+	body *syntax.Stmt
+	src  string
 }
 
 // child returns the state of a shell started by st.
@@ -488,7 +495,9 @@ func (st *state) paramExp(pe *syntax.ParamExp) val {
 	case syntax.ErrorUnset, syntax.ErrorUnsetOrNull:
 	case syntax.RemSmallPrefix, syntax.RemLargePrefix, syntax.RemSmallSuffix, syntax.RemLargeSuffix:
 		pat := st.value(pe.Exp.Word)
-		if !v.known || !pat.known || len(v.s) > 4096 {
+		// Glob trimming is quadratic: only small values are worth it.
+		st.r.steps++
+		if !v.known || !pat.known || len(v.s) > 512 || len(pat.s) > 32 {
 			return withText(v, v.s)
 		}
 		v.s = trimPattern(v.s, pat.s, pe.Exp.Op)
@@ -704,7 +713,13 @@ func ansiC(s string) string {
 		case 'v':
 			b.WriteByte(11)
 		case 'x', 'u', 'U':
-			limit := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+			limit := 2
+			switch e {
+			case 'u':
+				limit = 4
+			case 'U':
+				limit = 8
+			}
 			j := i + 1
 			for j < len(s) && j-i-1 < limit && isHex(s[j]) {
 				j++

@@ -18,17 +18,18 @@ func (st *state) common(c *cmd) {
 type interpOpts struct {
 	code     string // short options whose value is code (-c, -e, -r)
 	codeLong []string
-	argOpts  string // short options that take another value
+	argOpts  string // short options that take a value, attached or the next word
+	attached string // short options whose optional value can only be attached (perl -MIO, -i.bak)
 	longArgs []string
 	stop     string // short options after which the rest is not a script (python -m)
 }
 
 var interps = map[string]interpOpts{
 	"python": {code: "c", argOpts: "WXQ", stop: "m"},
-	"perl":   {code: "eE", argOpts: "IMmFxil0"},
-	"ruby":   {code: "e", argOpts: "rICEFxK0"},
+	"perl":   {code: "eE", attached: "MmIiFlx0Cd"},
+	"ruby":   {code: "e", argOpts: "rICEF", attached: "xK0iW"},
 	"node":   {code: "ep", codeLong: []string{"eval", "print"}, argOpts: "r", longArgs: []string{"require", "import", "loader", "input-type", "title"}},
-	"php":    {code: "rBRFE", argOpts: "dcfzSt"},
+	"php":    {code: "rBRE", argOpts: "dcfzStF"},
 	"lua":    {code: "e", argOpts: "l"},
 }
 
@@ -42,8 +43,6 @@ func (st *state) interp(c *cmd, lang string) res {
 	mods := "" // modules loaded on the command line (perl -MIO, ruby -rsocket), as code
 	var file val
 	hasFile, stdinMode := false, false
-	attachedOK := lang != "python" // python -c takes the rest of the word too, like the others
-	_ = attachedOK
 	i := 1
 loop:
 	for i < len(w) {
@@ -81,7 +80,13 @@ loop:
 			if strings.IndexByte(o.stop, ch) >= 0 {
 				return res{}
 			}
-			if lang == "php" && ch == 'f' {
+			if strings.IndexByte(o.attached, ch) >= 0 {
+				if ch == 'M' || ch == 'm' {
+					mods += "use " + strings.TrimPrefix(a[j+1:], "-") + ";\n"
+				}
+				break
+			}
+			if lang == "php" && (ch == 'f' || ch == 'F') {
 				if j+1 < len(a) {
 					file, hasFile = withS(w[i], a[j+1:]), true
 				} else if i+1 < len(w) {
@@ -312,12 +317,14 @@ func classifyCode(lang, code string) codeKind {
 }
 
 // hasToken reports whether tok occurs in s with no identifier character glued to the ends of
-// tok that are identifier characters themselves.
+// tok that are identifier characters themselves. A call token such as "eval(" must not be a
+// method call.
 func hasToken(s, tok string) bool {
 	if tok == "" {
 		return false
 	}
 	first, last := tok[0], tok[len(tok)-1]
+	builtin := last == '(' && !strings.ContainsAny(tok, ".:")
 	for i := 0; ; {
 		j := strings.Index(s[i:], tok)
 		if j < 0 {
@@ -326,6 +333,9 @@ func hasToken(s, tok string) bool {
 		j += i
 		end := j + len(tok)
 		okL := !isIdent(first) || j == 0 || !isIdent(s[j-1])
+		if okL && builtin && j > 0 && (s[j-1] == '.' || s[j-1] == ':' || (j > 1 && s[j-2:j] == "->")) {
+			okL = false // a method (model.eval(), $pdo->exec()), not the builtin
+		}
 		okR := !isIdent(last) || end == len(s) || !isIdent(s[end])
 		if okL && okR {
 			return true

@@ -50,8 +50,12 @@ func (st *state) miner(c *cmd) {
 		return
 	}
 	w := c.w
+	code := family(c.name) != ""
 	for i := 1; i < len(w); i++ {
 		a := w[i].s
+		if code && strings.ContainsAny(a, " \t\n") {
+			continue // a script or code, analysed on its own
+		}
 		if d := minerArg(a); len(a) >= 4 && d != "" {
 			st.emit(Miner, d, c.ev(), poolURL(a))
 			return

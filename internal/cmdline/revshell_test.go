@@ -73,6 +73,8 @@ func TestReverseShell(t *testing.T) {
 		{name: "node tcp check", script: `node -e "require('net').connect(5432,'db').on('connect',()=>process.exit(0))"`},
 		{name: "log to nc", script: "echo hello | nc logserver 514"},
 		{name: "script output to nc", script: "sh /scripts/report.sh | nc logserver 514"},
+		{name: "piped script output to nc", script: "cat /scripts/report.sh | sh | nc logserver.example.com 514"},
+		{name: "fifo without network", script: "mkfifo /tmp/q; cat /tmp/q | sh > /tmp/out"},
 		{name: "websocket client", script: `python3 -c "import websocket, subprocess; subprocess.run(['ls'])"`},
 	})
 }

@@ -128,10 +128,13 @@ func (st *state) finish() {
 	}
 	sort.Strings(names) // a stable order of indicators
 	for _, name := range names {
-		body := st.funcs[name]
-		if !st.r.called[body] && !st.r.stop() {
-			st.r.markCalled(body)
-			st.stmt(body, stdio{})
+		fn := st.funcs[name]
+		if !st.r.called[fn.body] && !st.r.stop() {
+			st.r.markCalled(fn.body)
+			saved := st.src
+			st.src = fn.src
+			st.stmt(fn.body, stdio{})
+			st.src = saved
 		}
 	}
 }
@@ -291,10 +294,7 @@ func (st *state) stmt(s *syntax.Stmt, in stdio) res {
 		return res{out: out.val()}
 	case *syntax.FuncDecl:
 		if c.Name != nil && c.Body != nil {
-			if st.funcs == nil {
-				st.funcs = make(map[string]*syntax.Stmt)
-			}
-			st.funcs[c.Name.Value] = c.Body
+			st.ensureFuncs()[c.Name.Value] = funcDef{body: c.Body, src: st.src}
 		}
 		return res{}
 	case *syntax.DeclClause:
