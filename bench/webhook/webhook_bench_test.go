@@ -51,6 +51,7 @@ var (
 	psaBin   = flag.String("psa", "", "the Pod Security Admission webhook binary (bench/webhook/build-psa.sh); empty: jobguard only")
 	targetMS = flag.Float64("target-p99", 5, "jobguard's p99 latency target, ms")
 	serverGM = flag.Int("server-gomaxprocs", 0, "GOMAXPROCS of the servers (0: all cores)")
+	jgBin    = flag.String("jobguard", "", "the jobguard binary to load (default: built from ./cmd/jobguard)")
 	servers  = flag.String("servers", "jobguard,psa", "which servers to load, in order (psa needs -psa)")
 )
 
@@ -68,7 +69,10 @@ func TestWebhookLoad(t *testing.T) {
 		t.Skip("benchmark: set " + benchEnv + "=1")
 	}
 	bin := t.TempDir()
-	jobguard := goBuild(t, bin, "./cmd/jobguard")
+	jobguard := *jgBin
+	if jobguard == "" {
+		jobguard = goBuild(t, bin, "./cmd/jobguard")
+	}
 	loadgen := goBuild(t, bin, "./bench/webhook/loadgen")
 
 	c := testcluster.Shared(t)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -32,13 +33,30 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8443", "address to listen on")
 	selfSigned := flag.String("self-signed", "", "directory to write a self-signed CA and serving certificate to, and serve")
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the cluster whose namespace labels to watch (empty: none)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *selfSigned == "" {
 		fmt.Fprintln(os.Stderr, "server: -self-signed DIR is required")
 		os.Exit(2)
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "server:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "server:", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if err := run(*addr, *selfSigned, *kubeconfig); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
