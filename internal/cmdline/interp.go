@@ -171,9 +171,7 @@ func (st *state) awk(c *cmd) res {
 		prog = ops[0].s
 		ops = ops[1:]
 	}
-	if strings.Contains(prog, "/inet/tcp/") || strings.Contains(prog, "/inet/udp/") || strings.Contains(prog, "/inet4/tcp/") {
-		st.emit(ReverseShell, "awk program connects to the network through /inet and runs what it reads", c.ev(), "")
-	}
+	st.code(c, "awk", prog)
 	var a acc
 	a.add(c.in)
 	for _, op := range ops {
@@ -189,6 +187,12 @@ func (st *state) awk(c *cmd) res {
 func (st *state) code(c *cmd, lang, code string) val {
 	if len(code) > maxScript {
 		code = code[:maxScript]
+	}
+	if lang == "awk" {
+		if strings.Contains(code, "/inet/tcp/") || strings.Contains(code, "/inet/udp/") || strings.Contains(code, "/inet4/tcp/") {
+			st.emit(ReverseShell, "awk program connects to the network through /inet and runs what it reads", c.ev(), "")
+		}
+		return val{}
 	}
 	k := classifyCode(lang, code)
 	name := c.name

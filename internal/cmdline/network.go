@@ -548,9 +548,28 @@ func (st *state) openssl(c *cmd) res {
 	return res{}
 }
 
-// kubectl: reading secrets or minting tokens yields credentials.
+// kubectl: reading secrets or minting tokens yields credentials; a pod started with host access
+// is an escape; a command run in another pod through kubectl exec is analysed like a local one.
 func (st *state) kubectl(c *cmd) res {
-	ops := operands(c.w, "nolcs", []string{"namespace", "output", "selector", "context", "kubeconfig", "server", "token", "cluster", "user"})
+	ops := operands(c.w, "nolcsf", []string{"namespace", "output", "selector", "context", "kubeconfig", "server", "token", "cluster", "user", "container", "image", "overrides", "filename"})
+	if len(ops) >= 1 && (ops[0].s == "run" || ops[0].s == "debug") {
+		for _, a := range c.args() {
+			s := strings.ReplaceAll(a.s, " ", "")
+			if strings.Contains(s, `"hostPID":true`) || strings.Contains(s, `"privileged":true`) || strings.Contains(s, `"hostPath"`) ||
+				strings.Contains(s, `"hostNetwork":true`) || strings.HasPrefix(a.s, "node/") || a.s == "--profile=sysadmin" {
+				st.emit(HostEscape, "kubectl "+ops[0].s+" starts a pod with access to the node", c.ev(), "")
+				break
+			}
+		}
+	}
+	if len(ops) >= 1 && ops[0].s == "exec" {
+		for i, a := range c.w {
+			if a.s == "--" && i+1 < len(c.w) {
+				inner := &cmd{w: c.w[i+1:], orig: c.orig, text: c.text, in: c.in, hasIn: c.hasIn}
+				return st.exec(inner)
+			}
+		}
+	}
 	if len(ops) >= 2 {
 		verb, what := ops[0].s, ops[1].s
 		switch {
