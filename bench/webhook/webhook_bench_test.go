@@ -250,7 +250,8 @@ type result struct {
 		Name                              string
 		Requests, Allowed, Denied, Warned int
 	}
-	Memory *memory
+	Memory          *memory
+	LoadgenCPUCores float64
 }
 
 type memory struct {
@@ -309,6 +310,7 @@ func sideBySide(rs []*result) string {
 	mem("RSS drift MB (last-first)", "%+.1f", func(m *memory) float64 { return m.DriftMB })
 	mem("server CPU cores", "%.2f", func(m *memory) float64 { return m.CPUCores })
 	mem("server CPU µs/request", "%.0f", func(m *memory) float64 { return m.CPUPerRequestUS })
+	row("load generator CPU cores", "%.2f", func(r *result) any { return r.LoadgenCPUCores })
 	return b.String()
 }
 

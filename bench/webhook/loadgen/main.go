@@ -26,6 +26,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -174,6 +175,7 @@ func run(ctx context.Context, o options) (*Result, error) {
 		}(w)
 	}
 
+	cpu0 := ownCPU()
 	interval := time.Duration(float64(time.Second) / o.rate)
 	total := uint64((o.warmup + o.duration).Seconds() * o.rate)
 	warm := uint64(o.warmup.Seconds() * o.rate)
@@ -215,7 +217,18 @@ schedule:
 	if sampler != nil {
 		samples = sampler.stop()
 	}
-	return summarize(o, Mix, outs, measureStart, end, maxLag, samples), nil
+	r := summarize(o, Mix, outs, measureStart, end, maxLag, samples)
+	r.LoadgenCPUCores = (ownCPU() - cpu0).Seconds() / end.Sub(start).Seconds()
+	return r, nil
+}
+
+// ownCPU is this process's user and system CPU time so far.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // send makes one request and classifies the answer; the latency runs from the scheduled time to the

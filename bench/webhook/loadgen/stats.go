@@ -30,6 +30,8 @@ type Result struct {
 	MaxSchedulerLagMS float64    `json:"maxSchedulerLagMs"`
 	Categories        []CatStats `json:"categories"`
 	Memory            *Memory    `json:"memory,omitempty"`
+	// LoadgenCPUCores is the load generator's own CPU use: it competes with the server for the cores.
+	LoadgenCPUCores float64 `json:"loadgenCpuCores"`
 }
 
 // CatStats are the decisions for one category of the mix.
@@ -185,6 +187,9 @@ func (r *Result) print(w io.Writer) {
 			fmt.Fprintf(w, " %.0fs=%.0fMB", m.Samples[i].T, m.Samples[i].RSSMB)
 		}
 		fmt.Fprintln(w)
+	}
+	if r.LoadgenCPUCores > 0 {
+		fmt.Fprintf(w, "load generator CPU: %.2f cores\n", r.LoadgenCPUCores)
 	}
 }
 
