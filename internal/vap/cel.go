@@ -1,0 +1,122 @@
+package vap
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file holds the small helpers that write CEL text: literals, lists and the translation of
+// the config's glob patterns (path.Match) into RE2, the regular expressions CEL's matches() runs.
+
+// celString returns s as a CEL string literal: a raw literal r'...' when that needs no escapes
+// (regular expressions read best that way), else a single-quoted literal with escapes.
+func celString(s string) string {
+	if !strings.ContainsAny(s, "'\n\r") && utf8.ValidString(s) {
+		if strings.Contains(s, `\`) {
+			return "r'" + s + "'"
+		}
+		return "'" + s + "'"
+	}
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '\'':
+			b.WriteString(`\'`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// celList returns a CEL list literal of strings.
+func celList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = celString(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// globRegexp translates path.Match patterns into one anchored RE2 expression that matches exactly
+// the strings one of the patterns matches: '*' is any run of characters other than '/', '?' one
+// character other than '/', [...] a character class ([^...] negated, ranges a-z, '\' escapes),
+// '\' escapes the next character. Patterns must be valid (config.Parse checks them).
+func globRegexp(patterns []string) string {
+	alts := make([]string, 0, len(patterns))
+	for _, p := range patterns {
+		alts = append(alts, globToRE2(p))
+	}
+	return "^(?:" + strings.Join(alts, "|") + ")$"
+}
+
+func globToRE2(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRuneInString(p[i:])
+		i += n
+		switch r {
+		case '*':
+			b.WriteString(`[^/]*`)
+		case '?':
+			b.WriteString(`[^/]`)
+		case '\\':
+			if i < len(p) {
+				r, n = utf8.DecodeRuneInString(p[i:])
+				i += n
+			}
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		case '[':
+			i = globClass(&b, p, i)
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	return b.String()
+}
+
+// globClass writes the character class that starts after the '[' at p[i-1] and returns the index
+// after its ']'. Every member is written as \x{...}, so no character means anything special to RE2.
+func globClass(b *strings.Builder, p string, i int) int {
+	b.WriteByte('[')
+	if i < len(p) && p[i] == '^' {
+		b.WriteByte('^')
+		i++
+	}
+	next := func() rune {
+		r, n := utf8.DecodeRuneInString(p[i:])
+		i += n
+		if r == '\\' && i < len(p) {
+			r, n = utf8.DecodeRuneInString(p[i:])
+			i += n
+		}
+		return r
+	}
+	for i < len(p) && p[i] != ']' {
+		lo := next()
+		writeClassRune(b, lo)
+		if i+1 < len(p) && p[i] == '-' && p[i+1] != ']' {
+			i++
+			b.WriteByte('-')
+			writeClassRune(b, next())
+		}
+	}
+	b.WriteByte(']')
+	return i + 1
+}
+
+func writeClassRune(b *strings.Builder, r rune) {
+	b.WriteString(`\x{`)
+	b.WriteString(strconv.FormatInt(int64(r), 16))
+	b.WriteByte('}')
+}
