@@ -148,6 +148,18 @@ func (in *rbacInput) hasRBAC() bool {
 	return rbac.Collect(in.objects).Len() > 0
 }
 
+// noteDefaults says which default ClusterRoles the manifests bind without defining them.
+func noteDefaults(w io.Writer, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	what := "ClusterRole " + names[0] + " is"
+	if len(names) > 1 {
+		what = "ClusterRoles " + strings.Join(names, ", ") + " are"
+	}
+	fmt.Fprintf(w, "note: %s not in the manifests: judged by the API server's default definitions\n", what)
+}
+
 // writeProblems prints up to max of the model's problems as warnings, with the file and line of
 // the object when known.
 func writeProblems(w io.Writer, objs *rbac.Objects, problems []rbac.Problem, max int) {
@@ -316,7 +328,9 @@ func runRBACReview(c *cobra.Command, f *rbacReviewFlags) error {
 		return exitError{scan.ExitError}
 	}
 
+	opts.DefaultClusterRoles = in.live == nil
 	res := rbac.Review(in.objects, opts)
+	noteDefaults(stderr, res.DefaultRoles)
 	meta := report.Meta{
 		ToolVersion: version.Get(),
 		Inputs:      in.inputs,

@@ -185,6 +185,9 @@ func runWhoCan(c *cobra.Command, f *whoCanFlags, args []string) error {
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
+	if in.live == nil {
+		noteDefaults(stderr, objs.AddDefaultClusterRoles())
+	}
 	m := objs.Model(rbac.Options{})
 	writeProblems(stderr, objs, m.Problems(), maxProblems)
 

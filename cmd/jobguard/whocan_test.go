@@ -258,6 +258,25 @@ func TestWhoCanJSON(t *testing.T) {
 	}
 }
 
+func TestWhoCanDefaultRoles(t *testing.T) {
+	file := writeFile(t, "rbac.yaml", `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: devs, namespace: prod}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects:
+- {kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}
+`)
+	stdout, stderr, code := execute(t, newWhoCanCommand(), "", "create", "cronjobs", "-n", "prod", "-f", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	inOrder(t, "stdout", stdout, []string{"1 subject", "Group", "devs", "namespace prod", "RoleBinding prod/devs -> ClusterRole edit (aggregated from system:aggregate-to-edit) -> rules["})
+	inOrder(t, "stderr", stderr, []string{"note: ClusterRole edit is not in the manifests: judged by the API server's default definitions"})
+	if strings.Contains(stderr, "does not exist") {
+		t.Errorf("the default edit is reported missing:\n%s", stderr)
+	}
+}
+
 func TestWhoCanStdin(t *testing.T) {
 	stdout, _, code := execute(t, newWhoCanCommand(), rbacFixture, "create", "jobs", "-f", "-")
 	if code != 0 || !strings.Contains(stdout, "3 subjects") {

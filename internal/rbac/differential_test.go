@@ -2,9 +2,11 @@ package rbac_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -440,4 +442,64 @@ func askServer(ctx context.Context, cs kubernetes.Interface, tuples []tuple) ([]
 		return nil
 	})
 	return out, err
+}
+
+var updateDefaults = flag.Bool("update-default-roles", false, "rewrite "+rbac.DefaultRolesFile+" from the test API server's bootstrap ClusterRoles")
+
+// TestDefaultClusterRolesMatchAPIServer keeps the embedded default ClusterRoles equal to those
+// the pinned kube-apiserver creates (after its aggregation controller has run). Regenerate with
+// go test ./internal/rbac -run TestDefaultClusterRoles -args -update-default-roles.
+func TestDefaultClusterRolesMatchAPIServer(t *testing.T) {
+	c := testcluster.Shared(t)
+	cs, err := kubernetes.NewForConfig(c.AdminConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var server []rbacv1.ClusterRole
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		l, err := cs.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/bootstrapping=rbac-defaults"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		server = l.Items
+		// The aggregated roles are filled in by the controller shortly after start.
+		filled := true
+		for _, r := range server {
+			if r.AggregationRule != nil && len(r.Rules) == 0 && (r.Name == "admin" || r.Name == "edit" || r.Name == "view") {
+				filled = false
+			}
+		}
+		if filled || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if *updateDefaults {
+		if err := os.WriteFile(rbac.DefaultRolesFile, rbac.MarshalDefaultRoles(server), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %d ClusterRoles to %s", len(server), rbac.DefaultRolesFile)
+		return
+	}
+	embedded := map[string]*rbacv1.ClusterRole{}
+	for _, r := range rbac.DefaultClusterRoles() {
+		embedded[r.Name] = r
+	}
+	for _, r := range server {
+		e := embedded[r.Name]
+		if e == nil {
+			t.Errorf("ClusterRole %s of the API server is not embedded (run with -args -update-default-roles)", r.Name)
+			continue
+		}
+		delete(embedded, r.Name)
+		if !reflect.DeepEqual(e.Rules, r.Rules) || !reflect.DeepEqual(e.AggregationRule, r.AggregationRule) || !reflect.DeepEqual(e.Labels, r.Labels) {
+			t.Errorf("ClusterRole %s differs from the API server's (run with -args -update-default-roles)", r.Name)
+		}
+	}
+	for name := range embedded {
+		t.Errorf("embedded ClusterRole %s is not one of the API server's", name)
+	}
 }

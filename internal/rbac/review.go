@@ -56,6 +56,10 @@ type ReviewOptions struct {
 	// "system:..." and kube-system service accounts bound by the API server's default bindings
 	// (labelled kubernetes.io/bootstrapping=rbac-defaults). By default they count as administrators.
 	IncludeSystem bool
+	// DefaultClusterRoles adds the API server's default ClusterRoles (DefaultClusterRoles) that the
+	// input does not hold, so that bindings to edit, admin or cluster-admin in manifests are judged
+	// as a cluster would. Leave it off for the objects of a live cluster, which has its own.
+	DefaultClusterRoles bool
 	// Unreadable, when set, reports the kinds of role that could not be read ("Role" in a namespace,
 	// or in every namespace with namespace "", and "ClusterRole"): bindings to such roles are not
 	// reported as bindings to missing roles.
@@ -69,6 +73,9 @@ type ReviewResult struct {
 	Bindings, Workloads int
 	// Model is the model the review was made on.
 	Model *Model
+	// DefaultRoles names the default ClusterRoles that were added (DefaultClusterRoles) and that a
+	// binding references.
+	DefaultRoles []string
 }
 
 // capability is a kind of power the review looks for.
@@ -282,6 +289,10 @@ func Review(objs []*input.Object, opts ReviewOptions) *ReviewResult {
 		namespaces: make(map[string]bool),
 		accounts:   make(map[string]map[string]bool),
 	}
+	var defaults []string
+	if opts.DefaultClusterRoles {
+		defaults = r.objs.AddDefaultClusterRoles()
+	}
 	r.model = r.objs.Model(Options{})
 	if r.opts.AdminGroups == nil {
 		r.opts.AdminGroups = DefaultAdminGroups
@@ -295,7 +306,7 @@ func Review(objs []*input.Object, opts ReviewOptions) *ReviewResult {
 	r.probe()
 	r.collectAccounts(objs)
 
-	res := &ReviewResult{Model: r.model, Bindings: len(r.objs.RoleBindings) + len(r.objs.ClusterRoleBindings)}
+	res := &ReviewResult{Model: r.model, Bindings: len(r.objs.RoleBindings) + len(r.objs.ClusterRoleBindings), DefaultRoles: defaults}
 	var fs []finding.Finding
 	fs = append(fs, r.grantFindings()...)
 	fs = append(fs, r.powerfulAccountFindings()...)

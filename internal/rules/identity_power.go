@@ -63,9 +63,9 @@ func bindingName(ns, name string) string {
 // workloads, reading Secrets, exec into pods, minting tokens, or escalate/bind/impersonate. The
 // bindings are judged by the RBAC model that `jobguard who-can` answers with (aggregated
 // ClusterRoles resolved, the account's groups included), ClusterRoleBindings first, each in input
-// order. Roles the input does not hold are judged only when they are Kubernetes defaults
-// (cluster-admin, admin, edit). Rules restricted by resourceNames and non-resource URLs are not
-// counted.
+// order. Roles the input does not hold are judged only when they are the API server's defaults
+// (rbac.DefaultClusterRoles: cluster-admin, admin, edit, the controllers' roles ...). Rules
+// restricted by resourceNames and non-resource URLs are not counted.
 // Workloads share service accounts, so the answer is kept per account; callers must not modify it.
 func serviceAccountPower(set *input.Set, namespace, name string) []grant {
 	if set == nil {
@@ -118,8 +118,8 @@ func (v *rbacView) serviceAccountPower(namespace, name string) []grant {
 	})
 	out := make([]grant, 0, len(list))
 	for _, f := range list {
-		if f.g.Builtin {
-			f.g.Power = builtinClusterRoles[f.g.RoleName]
+		if p, ok := builtinClusterRoles[f.g.RoleName]; ok && f.g.Builtin {
+			f.g.Power = p
 		} else {
 			f.g.Power = rulesPower(f.rules)
 		}

@@ -5,9 +5,6 @@ import (
 	"sync"
 	"weak"
 
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/jobguard/jobguard/internal/input"
 	"github.com/jobguard/jobguard/internal/rbac"
 )
@@ -19,7 +16,8 @@ import (
 // rbacView is the model of one input set's RBAC objects.
 type rbacView struct {
 	model *rbac.Model
-	// builtin names the Kubernetes default ClusterRoles added because the input lacks them.
+	// builtin names the API server's default ClusterRoles (rbac.DefaultClusterRoles) added because
+	// the input lacks them.
 	builtin map[string]bool
 	// order ranks bindings as the input lists them: ClusterRoleBindings, then RoleBindings.
 	order map[string]int
@@ -72,10 +70,10 @@ func newRBACView(set *input.Set, n int) *rbacView {
 	for _, cr := range objs.ClusterRoles {
 		have[cr.Name] = true
 	}
-	for _, name := range []string{"cluster-admin", "admin", "edit"} {
-		if !have[name] {
-			objs.ClusterRoles = append(objs.ClusterRoles, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: builtinRoleRules[name]})
-			v.builtin[name] = true
+	objs.AddDefaultClusterRoles()
+	for _, cr := range objs.ClusterRoles {
+		if !have[cr.Name] {
+			v.builtin[cr.Name] = true
 		}
 	}
 	for _, b := range objs.ClusterRoleBindings {
@@ -89,27 +87,3 @@ func newRBACView(set *input.Set, n int) *rbacView {
 }
 
 func bindingKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
-
-// builtinRoleRules are the parts of Kubernetes' default cluster-admin, admin and edit ClusterRoles
-// that the identity rules look at, to judge bindings to them when the input does not hold them.
-var builtinRoleRules = func() map[string][]rbacv1.PolicyRule {
-	write := []string{"create", "delete", "deletecollection", "patch", "update"}
-	edit := []rbacv1.PolicyRule{
-		{Verbs: write, APIGroups: []string{""}, Resources: []string{"pods", "replicationcontrollers", "secrets", "serviceaccounts", "configmaps"}},
-		{Verbs: []string{"get", "list", "watch"}, APIGroups: []string{""}, Resources: []string{"pods", "secrets", "serviceaccounts", "configmaps"}},
-		{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "serviceaccounts/token"}},
-		{Verbs: []string{"impersonate"}, APIGroups: []string{""}, Resources: []string{"serviceaccounts"}},
-		{Verbs: write, APIGroups: []string{"apps"}, Resources: []string{"daemonsets", "deployments", "replicasets", "statefulsets"}},
-		{Verbs: write, APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}},
-	}
-	admin := append(append([]rbacv1.PolicyRule(nil), edit...),
-		rbacv1.PolicyRule{Verbs: append([]string{"get", "list", "watch"}, write...), APIGroups: []string{rbacv1.GroupName}, Resources: []string{"roles", "rolebindings"}})
-	return map[string][]rbacv1.PolicyRule{
-		"cluster-admin": {
-			{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}},
-			{Verbs: []string{"*"}, NonResourceURLs: []string{"*"}},
-		},
-		"admin": admin,
-		"edit":  edit,
-	}
-}()
