@@ -24,6 +24,7 @@ import (
 
 	"github.com/jobguard/jobguard/internal/config"
 	"github.com/jobguard/jobguard/internal/finding"
+	"github.com/jobguard/jobguard/internal/rules"
 	"github.com/jobguard/jobguard/internal/testcluster"
 	"github.com/jobguard/jobguard/internal/webhook"
 )
@@ -198,6 +199,32 @@ func TestDeployedConfigMapParses(t *testing.T) {
 	}
 	if _, _, err := parseWebhookConfig([]byte(body)); err != nil {
 		t.Fatalf("deploy/config.yaml: jobguard.yaml: %v", err)
+	}
+}
+
+// TestDocConfigExamplesParse keeps the config files shown in docs/webhook.md valid.
+func TestDocConfigExamplesParse(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/webhook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, block := range strings.Split(string(doc), "```yaml\n")[1:] {
+		body, _, _ := strings.Cut(block, "```")
+		if !strings.Contains(body, "webhook:") {
+			continue // the kustomize snippet
+		}
+		n++
+		cfg, _, err := parseWebhookConfig([]byte(body))
+		if err == nil {
+			_, err = rules.New(rules.Options{Config: cfg}) // rule IDs exist
+		}
+		if err != nil {
+			t.Errorf("docs/webhook.md example %d: %v\n%s", n, err, body)
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d config examples in docs/webhook.md, want 2", n)
 	}
 }
 
