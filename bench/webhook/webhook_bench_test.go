@@ -52,6 +52,7 @@ var (
 	targetMS = flag.Float64("target-p99", 5, "jobguard's p99 latency target, ms")
 	serverGM = flag.Int("server-gomaxprocs", 0, "GOMAXPROCS of the servers (0: all cores)")
 	jgBin    = flag.String("jobguard", "", "the jobguard binary to load (default: built from ./cmd/jobguard)")
+	jgExtra  = flag.String("jobguard-args", "", "extra arguments of jobguard webhook, space-separated (e.g. --log-level=warn)")
 	servers  = flag.String("servers", "jobguard,psa", "which servers to load, in order (psa needs -psa)")
 )
 
@@ -143,6 +144,7 @@ func loadJobguard(t *testing.T, jobguard, loadgen, bin, kubeconfig string) *resu
 	label := "jobguard webhook"
 	if exec.Command(jobguard, "webhook", "--help").Run() == nil {
 		args = []string{jobguard, "webhook", "--self-signed", dir, "--addr", "127.0.0.1:" + port, "--kubeconfig", kubeconfig}
+		args = append(args, strings.Fields(*jgExtra)...)
 	} else {
 		server := goBuild(t, bin, "./bench/webhook/server")
 		args = []string{server, "-self-signed", dir, "-addr", "127.0.0.1:" + port, "-kubeconfig", kubeconfig}
