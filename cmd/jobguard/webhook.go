@@ -437,7 +437,7 @@ type webhookConfigFlags struct {
 	failOpen, judgeControllerObjects                                            bool
 }
 
-// CertManagerInjectAnnotation asks cert-manager's CA injector to fill every webhook's caBundle with
+// certManagerInjectAnnotation asks cert-manager's CA injector to fill every webhook's caBundle with
 // the CA of the named Certificate (namespace/name).
 const certManagerInjectAnnotation = "cert-manager.io/inject-ca-from"
 
