@@ -83,7 +83,7 @@ func (f *rbacInputFlags) validate(c *cobra.Command) error {
 // load reads the manifests of -f or, without -f, the live cluster. For the cluster, namespace is
 // where Roles, RoleBindings (and workloads) are read ("" = everywhere). It fails only when nothing
 // could be read at all.
-func (f *rbacInputFlags) load(ctx context.Context, c *cobra.Command, namespace string, workloads bool) (*rbacInput, error) {
+func (f *rbacInputFlags) load(ctx context.Context, c *cobra.Command, namespace string, workloads, clusterOnly bool) (*rbacInput, error) {
 	stderr := c.ErrOrStderr()
 	if len(f.files) > 0 {
 		var skipped func(string, int, string)
@@ -126,7 +126,11 @@ func (f *rbacInputFlags) load(ctx context.Context, c *cobra.Command, namespace s
 	if namespace != "" {
 		where = "namespace " + namespace
 	}
-	res, err := rbacsource.List(ctx, cs, rbacsource.Options{Namespace: namespace, PageSize: f.pageSize, Workloads: workloads, ContextName: contextName})
+	if clusterOnly {
+		where = "cluster-scoped RBAC"
+	}
+	res, err := rbacsource.List(ctx, cs, rbacsource.Options{Namespace: namespace, PageSize: f.pageSize, Workloads: workloads,
+		ContextName: contextName, ClusterOnly: clusterOnly})
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", contextName, err)
 	}
@@ -293,7 +297,7 @@ func runRBACReview(c *cobra.Command, f *rbacReviewFlags) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	in, err := f.in.load(ctx, c, namespace, true)
+	in, err := f.in.load(ctx, c, namespace, true, false)
 	if err != nil {
 		return err
 	}

@@ -136,8 +136,13 @@ func runWhoCan(c *cobra.Command, f *whoCanFlags, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	readNS := q.req.Namespace
-	in, err := f.in.load(ctx, c, readNS, false)
+	// Questions that only cluster-wide grants answer need no Roles or RoleBindings (and no
+	// permission to list them).
+	clusterOnly := !q.req.IsResourceRequest()
+	if info, ok := rbac.LookupResource(ref); ok && q.req.IsResourceRequest() && !info.Namespaced {
+		clusterOnly = true
+	}
+	in, err := f.in.load(ctx, c, q.req.Namespace, false, clusterOnly)
 	if err != nil {
 		return err
 	}

@@ -363,3 +363,25 @@ func TestWhoCanUnreachableCluster(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// Cluster-scoped questions need no Roles or RoleBindings, so a user who may not list them can ask.
+func TestWhoCanClusterScopedNeedsNoRoles(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	kc := fakeAPIServer(t, map[string]string{
+		"/apis/rbac.authorization.k8s.io/v1/clusterroles": `{"items":[{"metadata":{"name":"np"},"rules":[{"apiGroups":[""],"resources":["nodes/proxy"],"verbs":["get"]}]}]}`,
+		"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings": `{"items":[{"metadata":{"name":"np"},` +
+			`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"np"},"subjects":[{"kind":"Group","name":"monitoring"}]}]}`,
+	}, "/apis/rbac.authorization.k8s.io/v1/namespaces/prod/roles", "/apis/rbac.authorization.k8s.io/v1/namespaces/prod/rolebindings")
+	for _, args := range [][]string{{"get", "nodes/proxy"}, {"get", "/metrics"}} {
+		stdout, stderr, code := execute(t, newWhoCanCommand(), "", append(args, "--kubeconfig", kc)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+	}
+	stdout, _, _ := execute(t, newWhoCanCommand(), "", "get", "nodes/proxy", "--kubeconfig", kc)
+	inOrder(t, "stdout", stdout, []string{"Who may get nodes/proxy cluster-wide: 1 subject", "Group", "monitoring"})
+	_, stderr, code := execute(t, newWhoCanCommand(), "", "get", "pods", "--kubeconfig", kc)
+	if code != 2 || !strings.Contains(stderr, `missing permission "list" on roles.rbac.authorization.k8s.io in namespace prod`) {
+		t.Errorf("namespaced question: exit %d, stderr:\n%s", code, stderr)
+	}
+}

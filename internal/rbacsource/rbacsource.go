@@ -39,6 +39,9 @@ type Options struct {
 	Workloads bool
 	// ContextName names the cluster in the objects' sources (the kubeconfig context).
 	ContextName string
+	// ClusterOnly reads ClusterRoles and ClusterRoleBindings only: enough for questions about
+	// cluster-scoped resources and non-resource URLs, which RoleBindings never grant.
+	ClusterOnly bool
 }
 
 // Gap is a kind the user may not list: what it reads is incomplete without it.
@@ -220,6 +223,9 @@ func List(ctx context.Context, cs kubernetes.Interface, o Options) (*Result, err
 	res := &Result{}
 	for i := range kinds {
 		k := &kinds[i]
+		if o.ClusterOnly && k.namespaced {
+			continue
+		}
 		ns := ""
 		if k.namespaced {
 			ns = o.Namespace

@@ -54,6 +54,7 @@ func TestList(t *testing.T) {
 	}{
 		{"rbac only", Options{}, "ClusterRole cron, ClusterRoleBinding cron, Role a/r, Role b/r, RoleBinding a/rb"},
 		{"one namespace", Options{Namespace: "b"}, "ClusterRole cron, ClusterRoleBinding cron, Role b/r"},
+		{"cluster only", Options{ClusterOnly: true, Workloads: true}, "ClusterRole cron, ClusterRoleBinding cron"},
 		{"with workloads", Options{Workloads: true},
 			"ClusterRole cron, ClusterRoleBinding cron, Role a/r, Role b/r, RoleBinding a/rb, ServiceAccount a/sa, CronJob a/cj, Job a/adopted"},
 	}
