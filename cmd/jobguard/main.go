@@ -56,6 +56,6 @@ that make it possible.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newVersionCommand(), newRulesCommand(), newScanCommand(), newWhoCanCommand(), newRBACCommand())
+	root.AddCommand(newVersionCommand(), newRulesCommand(), newScanCommand(), newWhoCanCommand(), newRBACCommand(), newWebhookCommand(), newPolicyCommand())
 	return root
 }
