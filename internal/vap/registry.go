@@ -12,44 +12,53 @@ import (
 // index.docker.io and registry-1.docker.io stand for docker.io, and a path prefix matches whole
 // path components only. parity_test.go checks the result against the rule.
 func registryAllowedCEL(img string, allowed []string) string {
-	var alts []string
+	var terms []string
 	for _, a := range allowed {
-		alts = append(alts, registryEntryCEL(img, a)...)
+		for _, alt := range registryAlternatives(a) {
+			t := img + ".matches(" + celString(alt.re) + ")"
+			if alt.unlessPrefix != "" {
+				t = "(" + t + " && !" + img + ".startsWith(" + celString(alt.unlessPrefix) + "))"
+			}
+			terms = append(terms, t)
+		}
 	}
-	if len(alts) == 0 {
+	if len(terms) == 0 {
 		return "false"
 	}
-	return strings.Join(alts, " || ")
+	return strings.Join(terms, " || ")
 }
+
+// registryAlternative matches an image reference when re matches it and it does not start with
+// unlessPrefix ("" for none).
+type registryAlternative struct{ re, unlessPrefix string }
 
 var dockerHubHosts = map[string]bool{"docker.io": true, "index.docker.io": true, "registry-1.docker.io": true}
 
-// registryEntryCEL returns CEL alternatives that match img against one allowedRegistries entry.
-func registryEntryCEL(img, entry string) []string {
+// registryAlternatives returns the ways an image reference can match one allowedRegistries entry.
+func registryAlternatives(entry string) []registryAlternative {
 	prefix := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(entry), "*"), "/")
 	host, path, _ := strings.Cut(prefix, "/")
 	host = strings.ToLower(host)
-	matches := func(re string) string { return img + ".matches(" + celString(re) + ")" }
-	var out []string
+	var out []registryAlternative
 	if isRegistryHost(host) && !dockerHubHosts[host] || host == "registry-1.docker.io" {
 		// An explicit registry host, where the path is taken as written.
-		out = append(out, matches("^(?i:"+regexp.QuoteMeta(host)+")/"+plainPathRE(path)))
+		out = append(out, registryAlternative{re: "^(?i:" + regexp.QuoteMeta(host) + ")/" + plainPathRE(path)})
 	}
 	if !dockerHubHosts[host] {
 		return out
 	}
 	// Docker Hub: written with its host, or with none.
 	rest := dockerPathRE(path)
-	out = append(out, matches(`^(?i:docker\.io|index\.docker\.io)/(`+rest+`)`))
+	out = append(out, registryAlternative{re: `^(?i:docker\.io|index\.docker\.io)/(` + rest + `)`})
 	first, _, _ := strings.Cut(path, "/")
 	switch {
 	case path == "":
 		// Any reference whose first component is not a registry host.
-		out = append(out, "("+matches(`^[^/]*$`)+" || "+matches(`^[^/.:A-Z]+/`)+" && !"+img+".startsWith('localhost/'))")
+		out = append(out, registryAlternative{re: `^[^/]*$`}, registryAlternative{re: `^[^/.:A-Z]+/`, unlessPrefix: "localhost/"})
 	case isRegistryHost(first):
 		// The path's first component would be read as a host: no reference without a host matches.
 	default:
-		out = append(out, matches("^("+rest+")"))
+		out = append(out, registryAlternative{re: "^(" + rest + ")"})
 	}
 	return out
 }
