@@ -165,8 +165,14 @@ func noteDefaults(w io.Writer, names []string) {
 }
 
 // writeProblems prints up to max of the model's problems as warnings, with the file and line of
-// the object when known.
-func writeProblems(w io.Writer, objs *rbac.Objects, problems []rbac.Problem, max int) {
+// the object when known. Problems of the API server's own objects are left out.
+func writeProblems(w io.Writer, objs *rbac.Objects, all []rbac.Problem, max int) {
+	var problems []rbac.Problem
+	for _, p := range all {
+		if !objs.Bootstrap(p.Kind, p.Namespace, p.Name) {
+			problems = append(problems, p)
+		}
+	}
 	for i, p := range problems {
 		if i == max {
 			fmt.Fprintf(w, "warning: and %d more problems with RBAC objects (see 'jobguard rbac review')\n", len(problems)-max)

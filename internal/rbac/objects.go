@@ -121,6 +121,18 @@ func (o *Objects) Source(kind, namespace, name string) *input.Object {
 	return o.sources[roleKey(kind, namespace, name)]
 }
 
+// Bootstrap reports whether the object kind namespace/name is one of the API server's own
+// defaults (labelled kubernetes.io/bootstrapping=rbac-defaults), such as the system:node
+// ClusterRoleBinding, which has no subjects on purpose (the Node authorizer serves kubelets).
+func (o *Objects) Bootstrap(kind, namespace, name string) bool {
+	src := o.Source(kind, namespace, name)
+	if src == nil {
+		return false
+	}
+	m := src.Meta()
+	return m != nil && m.Labels[bootstrapLabel] == "rbac-defaults"
+}
+
 // bindingLabels returns the labels of the binding kind namespace/name, or nil.
 func (o *Objects) bindingLabels(kind, namespace, name string) map[string]string {
 	src := o.Source(kind, namespace, name)

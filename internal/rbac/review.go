@@ -1083,6 +1083,9 @@ func (r *reviewer) workloadFindings(objs []*input.Object) ([]finding.Finding, in
 func (r *reviewer) problemFindings() []finding.Finding {
 	var out []finding.Finding
 	for _, p := range r.model.Problems() {
+		if !r.opts.IncludeSystem && r.objs.Bootstrap(p.Kind, p.Namespace, p.Name) {
+			continue // the API server's own objects are as it means them
+		}
 		src := r.objs.Source(p.Kind, p.Namespace, p.Name)
 		if p.Field == "roleRef" && r.opts.Unreadable != nil && src != nil {
 			var ref rbacv1.RoleRef

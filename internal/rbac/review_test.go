@@ -213,6 +213,10 @@ func TestReview(t *testing.T) {
 				"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: sneaky, labels: {kubernetes.io/bootstrapping: rbac-defaults}}\n" +
 					"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cron}\nsubjects:\n" + yUser("mallory")},
 			ReviewOptions{}, []string{`rbac-can-run-workloads high ClusterRoleBinding sneaky`}},
+		{"the API server's own objects are as it means them",
+			[]string{"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: 'system:node', labels: {kubernetes.io/bootstrapping: rbac-defaults}}\n" +
+				"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: 'system:node'}\n", yClusterRole("system:node", yRule("''", "pods", "get"))},
+			ReviewOptions{}, nil},
 		{"suppressed by annotation",
 			[]string{yClusterRole("cron", createCJ),
 				"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ci, annotations: {jobguard.io/ignore: rbac-can-run-workloads, jobguard.io/ignore-reason: the CI deployer}}\n" +
