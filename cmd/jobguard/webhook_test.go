@@ -85,7 +85,6 @@ func TestWebhookUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := newRootCommand()
-			root.AddCommand(newWebhookCommand())
 			_, _, err := whExecute(t, context.Background(), root, append([]string{"webhook", "--kubeconfig", filepath.Join(dir, "no-kubeconfig")}, tt.args...)...)
 			var ue usageError
 			if !errors.As(err, &ue) {
@@ -231,7 +230,6 @@ func TestDocConfigExamplesParse(t *testing.T) {
 func whRunConfig(t *testing.T, args ...string) (*admissionregistrationv1.ValidatingWebhookConfiguration, string, error) {
 	t.Helper()
 	root := newRootCommand()
-	root.AddCommand(newWebhookCommand())
 	stdout, stderr, err := whExecute(t, context.Background(), root, append([]string{"webhook", "config"}, args...)...)
 	if err != nil {
 		return nil, stderr, err
@@ -309,7 +307,6 @@ func TestWebhookConfigCommand(t *testing.T) {
 	})
 	t.Run("json", func(t *testing.T) {
 		root := newRootCommand()
-		root.AddCommand(newWebhookCommand())
 		stdout, _, err := whExecute(t, context.Background(), root, "webhook", "config", "-o", "json", "--cert-manager-certificate", "a/b")
 		if err != nil {
 			t.Fatal(err)
@@ -351,7 +348,6 @@ func TestWebhookConfigCommand(t *testing.T) {
 //	go test ./cmd/jobguard -run TestDeployWebhookConfigIsGenerated -update-deploy
 func TestDeployWebhookConfigIsGenerated(t *testing.T) {
 	root := newRootCommand()
-	root.AddCommand(newWebhookCommand())
 	stdout, _, err := whExecute(t, context.Background(), root, "webhook", "config", "--cert-manager-certificate", "jobguard-system/jobguard-webhook")
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +429,6 @@ func TestWebhookServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	root := newRootCommand()
-	root.AddCommand(newWebhookCommand())
 	root.SetArgs([]string{"webhook", "--kubeconfig", cl.Kubeconfig(), "--self-signed", certDir, "--addr", "127.0.0.1:0",
 		"--log-format", "json", "--log-level", "debug", "--shutdown-delay", "1s", "--shutdown-timeout", "5s"})
 	root.SetOut(io.Discard)
