@@ -339,7 +339,7 @@ func chainOf(g rbac.Grant, objs *rbac.Objects) string {
 	if len(g.ViaAggregation) > 0 {
 		b.WriteString(" (aggregated from " + strings.Join(g.ViaAggregation, " <- ") + ")")
 	}
-	b.WriteString(" -> rules[" + strconv.Itoa(g.RuleIndex) + "] " + ruleString(&g.Rule))
+	b.WriteString(" -> rules[" + strconv.Itoa(g.RuleIndex) + "] " + ruleString(g.Rule))
 	if src := objs.Source(g.BindingKind, g.BindingNamespace, g.Binding); src != nil && src.Source.File != "" {
 		fmt.Fprintf(&b, " (%s:%d)", src.Source.File, src.Source.Line)
 	}
@@ -437,7 +437,7 @@ func writeWhoCanJSON(w io.Writer, q whoCanQuery, answers []rbac.Answer, objs *rb
 				Binding:        whoCanObjectJSON{Kind: g.BindingKind, Name: g.Binding, Namespace: g.BindingNamespace},
 				Role:           whoCanObjectJSON{Kind: g.RoleKind, Name: g.Role},
 				RuleIndex:      g.RuleIndex,
-				Rule:           g.Rule,
+				Rule:           *g.Rule,
 				ViaAggregation: g.ViaAggregation,
 			}
 			if g.RoleKind == rbac.KindRole {

@@ -55,8 +55,9 @@ func ServiceAccountUser(namespace, name string) (user string, groups []string) {
 }
 
 // Grant is one chain that grants a request: a binding, the role it references, and the rule of
-// that role that matches, for the subject of the binding that the grant is for. Rule and
-// ViaAggregation share their slices with the model's input: read them, do not modify them.
+// that role that matches, for the subject of the binding that the grant is for. Rule points into
+// the model, and it and ViaAggregation share their slices with the model's input: read them, do
+// not modify them.
 type Grant struct {
 	Binding          string
 	BindingKind      string // RoleBinding or ClusterRoleBinding
@@ -66,7 +67,7 @@ type Grant struct {
 	// RuleIndex is the index of Rule in the role's effective rules: its own rules, or for an
 	// aggregated ClusterRole the rules the aggregation controller writes into it (in its order).
 	RuleIndex int
-	Rule      rbacv1.PolicyRule
+	Rule      *rbacv1.PolicyRule
 	Subject   Subject
 	// ViaAggregation is empty when Rule is the role's own. When the role is an aggregated ClusterRole,
 	// it names the ClusterRoles the rule was gathered through, from the one the bound role selects to

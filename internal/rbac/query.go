@@ -90,7 +90,7 @@ func (m *Model) fillGrant(g *Grant, b *binding, r *role, k int, s *Subject) {
 	g.Role = r.name
 	g.RoleKind = r.kind
 	g.RuleIndex = k
-	g.Rule = r.rules[k].rule
+	g.Rule = &r.rules[k].rule
 	g.Subject = *s
 	g.ViaAggregation = r.rules[k].via
 }

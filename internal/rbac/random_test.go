@@ -142,7 +142,7 @@ func TestRandomConfigAgainstReference(t *testing.T) {
 							seed, name, id.User, id.Groups, req, got, len(grants), want)
 					}
 					for _, g := range grants {
-						if !refRuleAllows(&g.Rule, &req) {
+						if !refRuleAllows(g.Rule, &req) {
 							t.Fatalf("seed %d: grant %+v does not allow %s", seed, g, req)
 						}
 					}

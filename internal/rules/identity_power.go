@@ -108,7 +108,7 @@ func (v *rbacView) serviceAccountPower(namespace, name string) []grant {
 			}
 			if !f.seen[g.RuleIndex] {
 				f.seen[g.RuleIndex] = true
-				f.rules = append(f.rules, g.Rule)
+				f.rules = append(f.rules, *g.Rule)
 			}
 		}
 	}
