@@ -25,6 +25,10 @@ type Config struct {
 	Exemptions Exemptions `yaml:"exemptions"`
 	// Rules tunes individual rules.
 	Rules RuleSettings `yaml:"rules"`
+	// Webhook is the admission webhook's policy (modes, exemptions, job creators). Only
+	// `jobguard webhook` reads it (internal/webhook.ParsePolicy); it is kept here so one file
+	// serves scan and webhook alike.
+	Webhook yaml.Node `yaml:"webhook"`
 }
 
 // Exemptions name objects whose findings are suppressed.
