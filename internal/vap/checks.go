@@ -67,24 +67,65 @@ var (
 // controlPlaneKeys are the node-role keys of control-plane nodes (labels and taints).
 var controlPlaneKeys = []string{"node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"}
 
-// Literal forms of the exec rules, as RE2 run on each container's text (see the execTexts
-// variable): one line for command and args joined by spaces, one for each exec hook and probe, one
-// NAME=value line for each literal environment variable. No pattern crosses a line.
-const (
-	reMiner = `stratum[0-9]?\+(tcp|ssl|tls)://|--donate-level`
+// execPattern is one literal form of an exec rule, matched against each container's text (see
+// the execTexts variable): one line for command and args joined by spaces, one for each exec hook
+// and probe, one NAME=value line for each literal environment variable. No pattern crosses a line.
+type execPattern struct {
+	// anyOf lists substrings of which the text must contain one: cheap tests that keep the costly
+	// regular expression (CEL charges text length times pattern length) off most texts.
+	anyOf []string
+	// re is the RE2 expression that must then match; "" when a substring is enough.
+	re string
+}
+
+// shellPipe is a pipe into a shell or an interpreter.
+const shellPipe = `\|[ \t]*(sudo[ \t]+)?([^ \t|;&\n]*/)?((ba|da|z|k)?sh|python[0-9.]*|perl)\b`
+
+// execPatterns are the literal forms of the exported exec rules.
+var execPatterns = map[string][]execPattern{
+	// base64 -d piped into a shell, or eval of a decoded string.
+	"exec-decode-execute": {
+		{anyOf: []string{"base64"}, re: `\bbase64[ \t]+(-d|-D|--decode)\b[^|;&\n]*` + shellPipe},
+		{anyOf: []string{"eval"}, re: `\beval\b[^\n]*\bbase64[ \t]+(-d|-D|--decode)\b`},
+	},
+	// curl or wget piped straight into a shell or interpreter.
+	"exec-download-execute": {{anyOf: []string{"curl", "wget"}, re: `\b(curl|wget)\b[^|;&\n]*` + shellPipe}},
+	// nsenter into PID 1's namespaces.
+	"exec-host-escape": {{anyOf: []string{"nsenter"}, re: `\bnsenter\b[^\n]*([ \t]-t[ \t]*1\b|--target[ \t=]+1\b|/proc/1/ns/)`}},
+	// A stratum pool URL, or xmrig's --donate-level.
+	"exec-miner": {
+		{anyOf: []string{"stratum"}, re: `stratum[0-9]?\+(tcp|ssl|tls)://`},
+		{anyOf: []string{"--donate-level"}},
+	},
 	// bash -i with /dev/tcp, /dev/tcp with a descriptor copied onto it (0>&1, >&3), nc -e sh,
 	// socket-connect-dup2 one-liners.
-	reReverseShell = `\b(ba|da|z|k)?sh[ \t]+-i\b[^\n]*/dev/(tcp|udp)/|/dev/(tcp|udp)/[^\n]*[0-9]?[<>]&[ \t]*[0-9]|` +
-		`\b(nc|ncat|netcat)\b[^\n]*[ \t]-(e|c|-exec|-sh-exec)[ \t=]+['"]?[^ \t\n'"]*\b(ba|da|z|k)?sh\b|` +
-		`socket[^\n]*\.connect\([^\n]*(dup2|pty\.spawn)`
-	shellPipe = `\|[ \t]*(sudo[ \t]+)?([^ \t|;&\n]*/)?((ba|da|z|k)?sh|python[0-9.]*|perl)\b`
-	// curl or wget piped straight into a shell or interpreter.
-	reDownloadExecute = `\b(curl|wget)\b[^|;&\n]*` + shellPipe
-	// base64 -d piped into a shell, or eval of a decoded string.
-	reDecodeExecute = `\bbase64[ \t]+(-d|-D|--decode)\b[^|;&\n]*` + shellPipe + `|\beval\b[^\n]*\bbase64[ \t]+(-d|-D|--decode)\b`
-	// nsenter into PID 1's namespaces.
-	reHostEscape = `\bnsenter\b[^\n]*([ \t]-t[ \t]*1\b|--target[ \t=]+1\b|/proc/1/ns/)`
-)
+	"exec-reverse-shell": {
+		{anyOf: []string{"/dev/tcp/", "/dev/udp/"}, re: `\b(ba|da|z|k)?sh[ \t]+-i\b[^\n]*/dev/(tcp|udp)/|/dev/(tcp|udp)/[^\n]*[0-9]?[<>]&[ \t]*[0-9]`},
+		{anyOf: []string{"nc ", "ncat", "netcat"}, re: `\b(nc|ncat|netcat)\b[^\n]*[ \t]-(e|c|-exec|-sh-exec)[ \t=]+['"]?[^ \t\n'"]*\b(ba|da|z|k)?sh\b`},
+		{anyOf: []string{".connect("}, re: `socket[^\n]*\.connect\([^\n]*(dup2|pty\.spawn)`},
+	},
+}
+
+// celMatch is CEL: text (a CEL string expression) has the pattern.
+func (p execPattern) celMatch(text string) string {
+	var any []string
+	for _, s := range p.anyOf {
+		any = append(any, text+".contains("+celString(s)+")")
+	}
+	cond := "(" + strings.Join(any, " || ") + ")"
+	if p.re != "" {
+		cond += " && " + text + ".matches(" + celString(p.re) + ")"
+	}
+	return "(" + cond + ")"
+}
+
+// celEvidence is CEL: what of text the pattern matched (the text has it).
+func (p execPattern) celEvidence(text string) string {
+	if p.re == "" {
+		return celString(p.anyOf[0])
+	}
+	return text + ".find(" + celString(p.re) + ")"
+}
 
 const execCaveat = "literal strings only, no shell parsing (see below)"
 
@@ -147,15 +188,20 @@ func containerCheck(rule, id string, sev finding.Severity, summary, caveat, pred
 	}
 }
 
-// execCheck refuses containers whose text matches re.
-func execCheck(rule, summary, re string) Check {
-	lit := celString(re)
+// execCheck refuses containers whose text has one of the rule's execPatterns.
+func execCheck(rule, summary string) Check {
+	var conds, evidence []string
+	for _, p := range execPatterns[rule] {
+		conds = append(conds, p.celMatch("t.text"))
+		evidence = append(evidence, p.celMatch("t.text")+" ? "+p.celEvidence("t.text")+" : ''")
+	}
+	pred := strings.Join(conds, " || ")
 	return Check{
 		ID: rule, Rule: rule, Severity: finding.SeverityCritical, Summary: summary, Caveat: execCaveat,
-		expression: "!variables.execTexts.exists(t, t.text.matches(" + lit + "))",
-		message: "'" + rule + ": ' + variables.execTexts.filter(t, t.text.matches(" + lit + ")).map(t, 'container ' + " +
-			"strings.quote(t.name) + ' runs ' + strings.quote([t.text.find(" + lit + ")].map(s, size(s) > 120 ? " +
-			"s.substring(0, 120) + '...' : s)[0])).join('; ')",
+		expression: "!variables.execTexts.exists(t, " + pred + ")",
+		message: "'" + rule + ": ' + variables.execTexts.filter(t, " + pred + ").map(t, 'container ' + " +
+			"strings.quote(t.name) + ' runs ' + strings.quote([" + strings.Join(evidence, ", ") + "].filter(s, s != '')" +
+			".map(s, size(s) > 120 ? s.substring(0, 120) + '...' : s)[0])).join('; ')",
 	}
 }
 
@@ -205,11 +251,11 @@ func catalogue(cfg *config.Config) []Check {
 		"has(t.key) && t.key in " + celList(controlPlaneKeys) + " && (!has(t.effect) || t.effect in ['', 'NoSchedule'])"
 	lastPart := "c.image.substring(c.image.lastIndexOf('/') + 1)"
 	checks := []Check{
-		execCheck("exec-decode-execute", "a base64 -d piped into a shell, or eval of base64-decoded text", reDecodeExecute),
-		execCheck("exec-download-execute", "curl or wget piped into a shell, python or perl", reDownloadExecute),
-		execCheck("exec-host-escape", "nsenter into the namespaces of the node's PID 1", reHostEscape),
-		execCheck("exec-miner", "a stratum+tcp:// (ssl, tls) pool URL or --donate-level in what a container runs or its env", reMiner),
-		execCheck("exec-reverse-shell", "bash -i or descriptors copied onto /dev/tcp, nc -e sh, socket-connect-dup2 one-liners", reReverseShell),
+		execCheck("exec-decode-execute", "a base64 -d piped into a shell, or eval of base64-decoded text"),
+		execCheck("exec-download-execute", "curl or wget piped into a shell, python or perl"),
+		execCheck("exec-host-escape", "nsenter into the namespaces of the node's PID 1"),
+		execCheck("exec-miner", "a stratum+tcp:// (ssl, tls) pool URL or --donate-level in what a container runs or its env"),
+		execCheck("exec-reverse-shell", "bash -i or descriptors copied onto /dev/tcp, nc -e sh, socket-connect-dup2 one-liners"),
 
 		podCheck("host-namespaces", "host-namespaces/hostPID", finding.SeverityHigh, "hostPID: true", "", hostPID,
 			"'hostPID: true: containers ' + "+containerNames+" + ' see every process of the node and can signal, trace or nsenter into them'"),

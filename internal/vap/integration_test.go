@@ -3,6 +3,7 @@ package vap
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -508,6 +509,40 @@ func TestIntegrationCleanWorkloadsAreAdmitted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestIntegrationCostOfLargeWorkloads makes sure a large, clean pod template stays within the API
+// server's CEL cost budgets (an evaluation that runs out of budget fails the request), and that a
+// violation in a large one is reported as the rule, not as a cost error.
+func TestIntegrationCostOfLargeWorkloads(t *testing.T) {
+	ev, ns := denyEnv(t)
+	// Benign text that passes the exec checks' cheap substring tests, so their regular expressions run.
+	script := strings.Repeat("until </dev/tcp/db/5432; do sleep 1; done; curl -fsS http://cfg.svc/s -o /tmp/s; "+
+		"base64 /tmp/s > /tmp/s.b64; nc -z cache 6379 || eval true; ", 40)
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "- name: c%d\n  image: %s\n  command: [\"/bin/sh\", \"-c\", %q]\n  args: [\"--verbose\", \"--retries=5\"]\n  env:\n", i, cleanImage, script)
+		for j := range 60 {
+			fmt.Fprintf(&b, "  - {name: VAR_%d, value: \"value number %d of a long environment, with some text in it\"}\n", j, j)
+		}
+		b.WriteString("  volumeMounts:\n")
+		for j := range 15 {
+			fmt.Fprintf(&b, "  - {name: cfg%d, mountPath: /cfg%d}\n", j, j)
+		}
+	}
+	b.WriteString("volumes:\n")
+	for j := range 15 {
+		fmt.Fprintf(&b, "- name: cfg%d\n  configMap: {name: cfg%d}\n", j, j)
+	}
+	clean := "containers:\n" + b.String()
+	for _, kind := range []string{"CronJob", "Deployment", "Pod"} {
+		if err := ev.create(ns, workloadObject(t, kind, "large", variant{name: "large", podSpec: clean}), false); err != nil {
+			t.Errorf("a large clean %s was refused: %v", kind, err)
+		}
+	}
+	bad := strings.Replace(clean, "  args: [\"--verbose\"", "  securityContext: {privileged: true}\n  args: [\"--verbose\"", 1)
+	refusedBy(t, ev.create(ns, workloadObject(t, "CronJob", "large", variant{name: "large", podSpec: bad}), false),
+		ev.export.Policy.Name, "host-privileged", "a large privileged CronJob")
 }
 
 func TestIntegrationExemptionsAndExclusions(t *testing.T) {
