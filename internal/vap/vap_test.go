@@ -289,3 +289,21 @@ func TestCELString(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsNameEveryCheck keeps docs/vap.md in step with the catalogue.
+func TestDocsNameEveryCheck(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/vap.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range catalogue(&config.Config{AllowedRegistries: []string{"r.example"}}) {
+		if !strings.Contains(string(doc), "`"+c.ID+"`") {
+			t.Errorf("docs/vap.md does not describe check %s", c.ID)
+		}
+	}
+	for id := range notExportable {
+		if !strings.Contains(string(doc), "`"+id+"`") {
+			t.Errorf("docs/vap.md does not say why %s is not exported", id)
+		}
+	}
+}
