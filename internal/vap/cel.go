@@ -120,3 +120,54 @@ func writeClassRune(b *strings.Builder, r rune) {
 	b.WriteString(strconv.FormatInt(int64(r), 16))
 	b.WriteByte('}')
 }
+
+// preferDoubleQuotes rewrites the single-quoted string literals of a CEL expression (as this
+// package writes them: '...', r'...') into double-quoted ones where the text has no '"'. The
+// meaning is unchanged; YAML then needs no doubled quotes, so the exported policy reads better.
+func preferDoubleQuotes(expr string) string {
+	var b strings.Builder
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		if c != '\'' && c != '"' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		raw := i > 0 && (expr[i-1] == 'r' || expr[i-1] == 'R') && (i < 2 || !isIdentByte(expr[i-2]))
+		end := literalEnd(expr, i, raw)
+		if end < 0 {
+			// Unterminated: leave the rest alone (the API server will say what is wrong).
+			b.WriteString(expr[i:])
+			break
+		}
+		body := expr[i+1 : end]
+		if c == '\'' && !strings.Contains(body, `"`) {
+			if !raw {
+				body = strings.ReplaceAll(body, `\'`, `'`)
+			}
+			b.WriteString(`"` + body + `"`)
+		} else {
+			b.WriteString(expr[i : end+1])
+		}
+		i = end + 1
+	}
+	return b.String()
+}
+
+// literalEnd returns the index of the quote that closes the literal opened at expr[start], or -1.
+func literalEnd(expr string, start int, raw bool) int {
+	q := expr[start]
+	for j := start + 1; j < len(expr); j++ {
+		switch {
+		case !raw && expr[j] == '\\':
+			j++
+		case expr[j] == q:
+			return j
+		}
+	}
+	return -1
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}

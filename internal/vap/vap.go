@@ -209,8 +209,8 @@ func (e *Export) policy() *admissionregistrationv1.ValidatingAdmissionPolicy {
 	used := map[string]bool{}
 	for _, c := range e.Covered {
 		validations = append(validations, admissionregistrationv1.Validation{
-			Expression:        c.expression,
-			MessageExpression: c.message,
+			Expression:        preferDoubleQuotes(c.expression),
+			MessageExpression: preferDoubleQuotes(c.message),
 			Message:           "jobguard rule " + c.Rule + " (" + c.Severity.String() + "): " + c.Summary,
 			Reason:            &forbidden,
 		})
@@ -225,7 +225,7 @@ func (e *Export) policy() *admissionregistrationv1.ValidatingAdmissionPolicy {
 	var pvars []admissionregistrationv1.Variable
 	for _, v := range vars {
 		if used[v.name] {
-			pvars = append(pvars, admissionregistrationv1.Variable{Name: v.name, Expression: v.expression})
+			pvars = append(pvars, admissionregistrationv1.Variable{Name: v.name, Expression: preferDoubleQuotes(v.expression)})
 		}
 	}
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
@@ -289,6 +289,9 @@ func (e *Export) matchConditions() []admissionregistrationv1.MatchCondition {
 	}
 	if len(terms) > 0 {
 		conds = append(conds, admissionregistrationv1.MatchCondition{Name: "name-not-exempt", Expression: strings.Join(terms, " && ")})
+	}
+	for i := range conds {
+		conds[i].Expression = preferDoubleQuotes(conds[i].Expression)
 	}
 	return conds
 }

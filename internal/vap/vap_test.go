@@ -139,7 +139,7 @@ func TestSeveritySelection(t *testing.T) {
 				t.Errorf("%d validations for %d covered checks", len(e.Policy.Spec.Validations), len(e.Covered))
 			}
 			for i, v := range e.Policy.Spec.Validations {
-				if !strings.HasPrefix(v.MessageExpression, "'"+e.Covered[i].Rule+": ' + ") {
+				if !strings.HasPrefix(v.MessageExpression, `"`+e.Covered[i].Rule+`: " + `) {
 					t.Errorf("validation %d's message does not start with its rule ID: %s", i, v.MessageExpression)
 				}
 				if v.Reason == nil || *v.Reason != "Forbidden" {
@@ -304,6 +304,22 @@ func TestDocsNameEveryCheck(t *testing.T) {
 	for id := range notExportable {
 		if !strings.Contains(string(doc), "`"+id+"`") {
 			t.Errorf("docs/vap.md does not say why %s is not exported", id)
+		}
+	}
+}
+
+func TestPreferDoubleQuotes(t *testing.T) {
+	for in, want := range map[string]string{
+		`a == 'x'`:                       `a == "x"`,
+		`s.matches(r'\d+') && t == 'y'`:  `s.matches(r"\d+") && t == "y"`,
+		`'it\'s' + 'a\\b'`:               `"it's" + "a\\b"`,
+		`x.matches('[\'"]') || y == 'z'`: `x.matches('[\'"]') || y == "z"`,
+		`'say "hi"' + 'ok'`:              `'say "hi"' + "ok"`,
+		`for_r == 'v'`:                   `for_r == "v"`,
+		`'unterminated`:                  `'unterminated`,
+	} {
+		if got := preferDoubleQuotes(in); got != want {
+			t.Errorf("preferDoubleQuotes(%s) = %s, want %s", in, got, want)
 		}
 	}
 }
