@@ -131,7 +131,7 @@ func TestWhoCanFromManifests(t *testing.T) {
 				"User", "alice", "namespace prod",
 				"Not listed: members of system:masters"},
 			stderr: []string{
-				"warning: " + file + ":40: Role prod/empty: rules[0].verbs: rule has no verbs and grants nothing",
+				"warning: " + file + ":40: Role prod/empty: rules[0].verbs: rule has no verbs: it grants nothing (and the API server rejects it)",
 				"warning: " + file + `:10: ClusterRole cron-admin: rules[1].resources: "cronjob" is a singular or short name`,
 				"warning: " + file + `:60: RoleBinding prod/dangling: roleRef: Role "deployer" does not exist in namespace "prod": the binding grants nothing until a Role of that name is created`}},
 		{name: "one namespace", args: []string{"patch", "cronjobs", "-n", "prod", "-f", file},

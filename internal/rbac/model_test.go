@@ -303,7 +303,7 @@ func TestProblems(t *testing.T) {
 	}
 	want := []string{
 		`Role ns/dup: duplicate Role: the last one is used`,
-		`Role ns/r: rules[0].verbs: rule has no verbs and grants nothing`,
+		`Role ns/r: rules[0].verbs: rule has no verbs: it grants nothing (and the API server rejects it)`,
 		`Role ns/r: rules[1].resources: "cronjob" is a singular or short name: the API server matches plural resource names only ("cronjobs")`,
 		`Role ns/r: rules[2].apiGroups: "deployments" is in API group "apps", which the rule does not list, so it grants nothing on it`,
 		`Role ns/r: rules[3].apiGroups: resource rule has no apiGroups and grants nothing`,

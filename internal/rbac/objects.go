@@ -132,18 +132,3 @@ func (o *Objects) Bootstrap(kind, namespace, name string) bool {
 	m := src.Meta()
 	return m != nil && m.Labels[bootstrapLabel] == "rbac-defaults"
 }
-
-// bindingLabels returns the labels of the binding kind namespace/name, or nil.
-func (o *Objects) bindingLabels(kind, namespace, name string) map[string]string {
-	src := o.Source(kind, namespace, name)
-	if src == nil {
-		return nil
-	}
-	switch v := src.Obj.(type) {
-	case *rbacv1.RoleBinding:
-		return v.Labels
-	case *rbacv1.ClusterRoleBinding:
-		return v.Labels
-	}
-	return nil
-}

@@ -54,7 +54,7 @@ func (m *Model) checkRules(kind, namespace, name string, rules []rbacv1.PolicyRu
 		r := &rules[i]
 		field := "rules[" + strconv.Itoa(i) + "]"
 		if len(r.Verbs) == 0 {
-			m.problem(kind, namespace, name, field+".verbs", "rule has no verbs and grants nothing")
+			m.problem(kind, namespace, name, field+".verbs", "rule has no verbs: it grants nothing (and the API server rejects it)")
 		}
 		if len(r.NonResourceURLs) > 0 {
 			if namespaced {

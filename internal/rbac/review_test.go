@@ -230,7 +230,7 @@ func TestReview(t *testing.T) {
 			ReviewOptions{Unreadable: func(kind, ns string) bool { return kind == "ClusterRole" || ns == "prod" }}, nil},
 		{"rule without verbs",
 			[]string{yClusterRole("empty", "- {apiGroups: [batch], resources: [cronjobs], verbs: []}\n"), yCRB("e", "empty", yUser("bob"))}, ReviewOptions{},
-			[]string{`rbac-misconfiguration low ClusterRole empty rules[0].verbs: rules[0].verbs: rule has no verbs and grants nothing`}},
+			[]string{`rbac-misconfiguration low ClusterRole empty rules[0].verbs: rules[0].verbs: rule has no verbs: it grants nothing (and the API server rejects it)`}},
 		{"binding without namespace lands in default",
 			[]string{"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: nons}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cron}\nsubjects:\n" + yUser("bob"),
 				yClusterRole("cron", createCJ)}, ReviewOptions{},
