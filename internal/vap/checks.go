@@ -108,11 +108,11 @@ var execPatterns = map[string][]execPattern{
 
 // celMatch is CEL: text (a CEL string expression) has the pattern.
 func (p execPattern) celMatch(text string) string {
-	var any []string
+	var tests []string
 	for _, s := range p.anyOf {
-		any = append(any, text+".contains("+celString(s)+")")
+		tests = append(tests, text+".contains("+celString(s)+")")
 	}
-	cond := "(" + strings.Join(any, " || ") + ")"
+	cond := "(" + strings.Join(tests, " || ") + ")"
 	if p.re != "" {
 		cond += " && " + text + ".matches(" + celString(p.re) + ")"
 	}
