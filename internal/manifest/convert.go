@@ -223,18 +223,11 @@ func (w *walker) pairs(n *yaml.Node, first bool) (bool, error) {
 			w.buf = append(w.buf, ':')
 		}
 		first = false
-		pl, seg, nl, inh := len(w.path), w.segments, w.noLines, w.inherited
+		saved := w.save()
 		w.pushKey(key)
-		w.record(k.Line)
-		w.mark(k.Line)
-		// status and managedFields are long and never pointed at: their keys only are recorded.
-		if w.segments <= 2 {
-			if p := string(w.path); p == "status" || p == "metadata.managedFields" {
-				w.noLines++
-			}
-		}
+		w.enteredKey(k.Line)
 		err = w.value(v)
-		w.path, w.segments, w.noLines, w.inherited = w.path[:pl], seg, nl, inh
+		w.restore(saved)
 		if err != nil {
 			return first, err
 		}
@@ -319,15 +312,12 @@ func (w *walker) sequence(n *yaml.Node) error {
 		if w.json && i > 0 {
 			w.buf = append(w.buf, ',')
 		}
-		pl, seg, inh := len(w.path), w.segments, w.inherited
-		w.path = append(w.path, '[')
-		w.path = strconv.AppendInt(w.path, int64(i), 10)
-		w.path = append(w.path, ']')
-		w.segments++
+		saved := w.save()
+		w.pushIndex(i)
 		w.record(it.Line)
 		w.mark(it.Line)
 		err := w.value(it)
-		w.path, w.segments, w.inherited = w.path[:pl], seg, inh
+		w.restore(saved)
 		if err != nil {
 			return err
 		}
@@ -338,25 +328,60 @@ func (w *walker) sequence(n *yaml.Node) error {
 	return nil
 }
 
-// pushKey appends key to the path: ".key", or `["key"]` when it holds characters other than
-// letters, digits, '-' and '_' (annotation keys such as "jobguard.io/ignore").
+// pathState is what entering a mapping key or sequence item changes, restored on leaving it.
+type pathState struct{ pathLen, segments, noLines, inherited int }
+
+func (w *walker) save() pathState {
+	return pathState{len(w.path), w.segments, w.noLines, w.inherited}
+}
+
+func (w *walker) restore(s pathState) {
+	w.path, w.segments, w.noLines, w.inherited = w.path[:s.pathLen], s.segments, s.noLines, s.inherited
+}
+
+// pushKey appends key to the path.
 func (w *walker) pushKey(key string) {
-	simple := key != ""
+	w.path = appendPathKey(w.path, key)
+	w.segments++
+}
+
+// pushIndex appends the sequence index i to the path.
+func (w *walker) pushIndex(i int) {
+	w.path = append(w.path, '[')
+	w.path = strconv.AppendInt(w.path, int64(i), 10)
+	w.path = append(w.path, ']')
+	w.segments++
+}
+
+// enteredKey records the mapping key just pushed, at line. The values of status and
+// metadata.managedFields are long and never pointed at: their keys only are recorded.
+func (w *walker) enteredKey(line int) {
+	w.record(line)
+	w.mark(line)
+	if w.segments <= 2 {
+		if p := string(w.path); p == "status" || p == "metadata.managedFields" {
+			w.noLines++
+		}
+	}
+}
+
+// appendPathKey appends key to a JSON path: ".key", or `["key"]` when it holds characters other
+// than letters, digits, '-' and '_' (annotation keys such as "jobguard.io/ignore").
+func appendPathKey[T string | []byte](path []byte, key T) []byte {
+	simple := len(key) > 0
 	for i := 0; i < len(key) && simple; i++ {
 		c := key[i]
 		simple = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 	}
 	if simple {
-		if len(w.path) > 0 {
-			w.path = append(w.path, '.')
+		if len(path) > 0 {
+			path = append(path, '.')
 		}
-		w.path = append(w.path, key...)
-	} else {
-		w.path = append(w.path, '[')
-		w.path = strconv.AppendQuote(w.path, key)
-		w.path = append(w.path, ']')
+		return append(path, key...)
 	}
-	w.segments++
+	path = append(path, '[')
+	path = strconv.AppendQuote(path, string(key))
+	return append(path, ']')
 }
 
 // record records the current path at line, unless lines are off here or LineOf would find that
@@ -467,7 +492,7 @@ func isJSONInt(s string) bool {
 }
 
 // appendString writes s as a JSON string.
-func appendString(b []byte, s string) []byte {
+func appendString[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {

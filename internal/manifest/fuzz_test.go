@@ -94,9 +94,14 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// checkStream checks that the single-decoder fast path reads data exactly as reading each
-// document alone does.
+// checkStream checks that the single-decoder path reads data exactly as reading each document
+// alone does, with and without the fast path before it.
 func checkStream(t *testing.T, data []byte) {
+	checkStreamWith(t, data, false)
+	checkStreamWith(t, data, true)
+}
+
+func checkStreamWith(t *testing.T, data []byte, noFast bool) {
 	type run struct {
 		objs    []*input.Object
 		errs    []string
@@ -108,7 +113,7 @@ func checkStream(t *testing.T, data []byte) {
 			r.skipped = append(r.skipped, fmt.Sprintf("%s:%d: %s", file, line, why))
 		}}
 		var errs []error
-		r.objs, errs = parseBytes("fuzz.yaml", data, opts, perDocument)
+		r.objs, errs = parseBytes("fuzz.yaml", data, opts, perDocument, noFast)
 		for _, err := range errs {
 			r.errs = append(r.errs, err.Error())
 		}
@@ -134,7 +139,8 @@ func checkJSON(t *testing.T, data []byte) {
 		return
 	}
 	var w walker
-	splitDocuments(data, func(doc []byte, line, _ int) {
+	splitDocuments(data, func(c chunk) {
+		doc, line := c.doc, c.start
 		var n yaml.Node
 		if yaml.Unmarshal(doc, &n) != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
 			return

@@ -21,12 +21,12 @@ import (
 // returns the objects with a kind, in order, and one *Error per malformed document; the other
 // documents are still returned.
 func Parse(name string, data []byte, opts Options) ([]*input.Object, []error) {
-	return parseBytes(name, data, opts, false)
+	return parseBytes(name, data, opts, false, false)
 }
 
-func parseBytes(name string, data []byte, opts Options, perDocument bool) ([]*input.Object, []error) {
+func parseBytes(name string, data []byte, opts Options, perDocument, noFast bool) ([]*input.Object, []error) {
 	p := newParser(&opts)
-	p.perDocument = perDocument
+	p.perDocument, p.noFast = perDocument, noFast
 	if int64(len(data)) > opts.maxSize() {
 		p.fail(name, 0, tooLarge(int64(len(data)), opts.maxSize()))
 		return nil, p.errs
@@ -44,9 +44,15 @@ type parser struct {
 
 	file string
 	w    walker
-	// perDocument turns off the single-decoder fast path (see stream), for tests.
-	perDocument bool
-	known       map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
+	fast fastParser
+	// perDocument turns off the single-decoder path (see stream), and noFast the fast path
+	// (see fastDocument), for tests.
+	perDocument, noFast bool
+	known               map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
+
+	chunks []chunk         // documents of the current file
+	done   []*input.Object // objects of the documents the fast path read, by chunk
+	read   []byte          // file contents, reused from file to file
 }
 
 func newParser(opts *Options) *parser { return &parser{opts: opts, known: map[[2]string]bool{}} }
@@ -75,32 +81,68 @@ func (p *parser) parse(name string, data []byte) {
 		p.fail(name, 0, ErrBinary)
 		return
 	}
-	var chunks []chunk
-	splitDocuments(data, func(doc []byte, start, first int) {
-		chunks = append(chunks, chunk{doc, start, first})
-	})
-	next := 0
-	if len(chunks) > 1 && !p.perDocument && streamable(data) {
-		next = p.stream(data, chunks)
+	chunks := p.chunks[:0]
+	splitDocuments(data, func(c chunk) { chunks = append(chunks, c) })
+	p.chunks = chunks
+	// The fast path reads what it can; runs of documents it left go to yaml.v3, in order.
+	done := p.done[:0]
+	for _, c := range chunks {
+		var obj *input.Object
+		if !p.noFast {
+			obj, _ = p.fastDocument(c)
+		}
+		done = append(done, obj)
 	}
-	for _, c := range chunks[next:] {
-		p.document(c.doc, c.start, c.first)
+	stream := -1 // whether data is streamable, once known
+	for i := 0; i < len(chunks); {
+		if done[i] != nil {
+			p.objs = append(p.objs, done[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(chunks) && done[j] == nil {
+			j++
+		}
+		next := i
+		if j-i > 1 && !p.perDocument {
+			if stream < 0 {
+				stream = 0
+				if streamable(data) {
+					stream = 1
+				}
+			}
+			if stream == 1 {
+				next += p.stream(data, chunks[i:j])
+			}
+		}
+		for _, c := range chunks[next:j] {
+			p.document(c.doc, c.start, c.first)
+		}
+		i = j
 	}
+	clear(done)
+	p.done = done[:0]
 }
 
-// chunk is one document of a file: its bytes, the line it starts at, and its first line with
-// content.
+// chunk is one document of a file: its bytes, their offset in the file, the line it starts at,
+// and its first line with content.
 type chunk struct {
 	doc          []byte
+	off          int
 	start, first int
 }
 
-// stream reads the documents of data with one yaml.Decoder, which saves setting up a parser per
-// document (a sixth of the parsing time), and returns the index of the first chunk it did not
-// read: on an error it stops, and the documents from the failing one on are read one by one, which
-// reports the error at its line and goes on past it. Only streamable data comes here, so the
-// decoder sees the same documents as splitDocuments and reads each the same way.
+// stream reads the documents of chunks, consecutive documents of data, with one yaml.Decoder,
+// which saves setting up a parser per document (a sixth of the parsing time), and returns the
+// index of the first chunk it did not read: on an error it stops, and the documents from the
+// failing one on are read one by one, which reports the error at its line and goes on past it.
+// Only streamable data comes here, so the decoder sees the same documents as splitDocuments and
+// reads each the same way.
 func (p *parser) stream(data []byte, chunks []chunk) (next int) {
+	last := chunks[len(chunks)-1]
+	data = data[chunks[0].off : last.off+len(last.doc)]
+	lineOff := chunks[0].start - 1 // the decoder counts lines from the first chunk's
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for next < len(chunks) {
 		var n yaml.Node
@@ -114,17 +156,18 @@ func (p *parser) stream(data []byte, chunks []chunk) (next int) {
 		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 			continue // an empty document, wherever yaml.v3 places it
 		}
+		line := root.Line + lineOff
 		i := next
-		for i+1 < len(chunks) && chunks[i+1].start <= root.Line {
+		for i+1 < len(chunks) && chunks[i+1].start <= line {
 			i++
 		}
-		if root.Line < chunks[i].start {
+		if line < chunks[i].start {
 			continue // not expected: a document that chunk did not have
 		}
 		for _, c := range chunks[next:i] { // chunks the decoder found empty: read them alone
 			p.document(c.doc, c.start, c.first)
 		}
-		p.root(root, 0, len(chunks[i].doc), chunks[i].start)
+		p.root(root, lineOff, len(chunks[i].doc), chunks[i].start)
 		next = i + 1
 	}
 	return next
@@ -226,13 +269,13 @@ func text(data []byte) (_ []byte, ok bool) {
 	return data, true
 }
 
-// splitDocuments calls fn with each YAML document of data that has content, the 1-based line where
-// it starts and the line of its first content. Documents are split at "---" and "..." lines
+// splitDocuments calls fn with each YAML document of data that has content: its bytes and their
+// offset, the 1-based line where it starts and the line of its first content. Documents are split at "---" and "..." lines
 // (column 0), as YAML forbids those markers inside content and kubectl splits the same way;
 // splitting first lets a malformed document be reported while the others are still read. Empty
 // and comment-only documents are not passed on. A "---" that follows directives (%YAML, %TAG)
 // stays in their document.
-func splitDocuments(data []byte, fn func(doc []byte, line, contentLine int)) {
+func splitDocuments(data []byte, fn func(chunk)) {
 	start, startLine, contentLine := 0, 1, 0
 	content, directive := false, false
 	line := 1
@@ -250,14 +293,14 @@ func splitDocuments(data []byte, fn func(doc []byte, line, contentLine int)) {
 		case isMarker(l, '-'):
 			if content || !directive {
 				if content {
-					fn(data[start:pos], startLine, contentLine)
+					fn(chunk{data[start:pos], start, startLine, contentLine})
 				}
 				start, startLine, directive = pos, line, false
 			}
 			content, contentLine = hasContent(l[3:]), line
 		case isMarker(l, '.'):
 			if content {
-				fn(data[start:next], startLine, contentLine)
+				fn(chunk{data[start:next], start, startLine, contentLine})
 			}
 			start, startLine, content, directive = next, line+1, false, false
 		case !content:
@@ -270,7 +313,7 @@ func splitDocuments(data []byte, fn func(doc []byte, line, contentLine int)) {
 		pos = next
 	}
 	if content {
-		fn(data[start:], startLine, contentLine)
+		fn(chunk{data[start:], start, startLine, contentLine})
 	}
 }
 
