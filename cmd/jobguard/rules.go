@@ -20,11 +20,11 @@ Microsoft Threat Matrix IDs, description and remediation, and how signals on one
 		RunE: func(c *cobra.Command, _ []string) error {
 			switch output {
 			case "table":
-				return report.WriteRulesTable(c.OutOrStdout(), rules.All())
+				return report.WriteRulesTable(c.OutOrStdout(), catalogue())
 			case "json":
-				return report.WriteRulesJSON(c.OutOrStdout(), rules.All())
+				return report.WriteRulesJSON(c.OutOrStdout(), catalogue())
 			case "markdown":
-				_, err := io.WriteString(c.OutOrStdout(), report.RulesMarkdown(rules.All()))
+				_, err := io.WriteString(c.OutOrStdout(), report.RulesMarkdown(catalogue()))
 				return err
 			}
 			return usagef("unknown output format %q for rules (want table, json or markdown)", output)
@@ -32,4 +32,10 @@ Microsoft Threat Matrix IDs, description and remediation, and how signals on one
 	}
 	c.Flags().StringVarP(&output, "output", "o", "table", "output format: table, json, or markdown (docs/rules.md is generated with it)")
 	return c
+}
+
+// catalogue is every rule jobguard reports on: the engine's rules (scan, webhook, watch) and the
+// findings of the RBAC review.
+func catalogue() []*rules.Rule {
+	return append(append([]*rules.Rule{}, rules.All()...), reviewRules()...)
 }
