@@ -186,7 +186,7 @@ func (f *fastParser) document(c chunk) bool {
 	if col < 0 {
 		return false
 	}
-	switch c := f.src[f.i]; {
+	switch c := f.at(f.i); {
 	case c == '{':
 		f.flowMapping(ctxRoot)
 		f.endLine()
@@ -198,7 +198,7 @@ func (f *fastParser) document(c chunk) bool {
 	if f.nextContent() >= 0 {
 		f.bail()
 	}
-	return true
+	return f.objLine > 0 // an empty mapping is no object
 }
 
 // Contexts of a mapping, for facts.
@@ -269,9 +269,11 @@ func (f *fastParser) endLine() {
 // document (the end of the input or a "..." line).
 func (f *fastParser) nextContent() int {
 	f.i = f.ls
-	for f.i < len(f.src) {
+	for {
 		f.spaces()
-		switch c := f.src[f.i]; {
+		switch c := f.at(f.i); {
+		case c == 0:
+			return -1
 		case c == '#' || c == '\n' || c == '\r':
 			f.nextLine()
 			continue
@@ -290,7 +292,6 @@ func (f *fastParser) nextContent() int {
 		}
 		return f.i - f.ls
 	}
-	return -1
 }
 
 func (f *fastParser) enter() {
@@ -304,7 +305,7 @@ func (f *fastParser) enter() {
 func (f *fastParser) isKey() bool {
 	i, ln, ls := f.i, f.ln, f.ls
 	defer func() { f.i, f.ln, f.ls = i, ln, ls }()
-	switch c := f.src[f.i]; c {
+	switch c := f.at(f.i); c {
 	case '"', '\'':
 		f.quoted()
 		f.spaces()
@@ -324,7 +325,7 @@ func (f *fastParser) key(ctx int, first bool) {
 	line, start := f.ln, f.i
 	var raw []byte
 	plain := false
-	switch f.src[f.i] {
+	switch f.at(f.i) {
 	case '"', '\'':
 		raw = f.quoted()
 		f.spaces()
@@ -490,7 +491,7 @@ func (f *fastParser) blockSequence(indent int) {
 		}
 		w.restore(saved)
 		col := f.nextContent()
-		if col < indent || col == indent && !(f.src[f.i] == '-' && isBlankZ(f.at(f.i+1))) {
+		if col < indent || col == indent && !(f.at(f.i) == '-' && isBlankZ(f.at(f.i+1))) {
 			break
 		}
 		if col > indent {
@@ -504,7 +505,7 @@ func (f *fastParser) blockSequence(indent int) {
 // blockNode reads the collection that starts a line, at column col.
 func (f *fastParser) blockNode(col, ctx int) {
 	switch {
-	case f.src[f.i] == '-' && isBlankZ(f.at(f.i+1)):
+	case f.at(f.i) == '-' && isBlankZ(f.at(f.i+1)):
 		f.blockSequence(col)
 	case f.isKey():
 		f.blockMapping(col, ctx)
@@ -522,7 +523,7 @@ func (f *fastParser) blockValue(owner, ctx int) {
 		switch {
 		case col > owner:
 			f.blockNode(col, ctx)
-		case col == owner && f.src[f.i] == '-' && isBlankZ(f.at(f.i+1)):
+		case col == owner && f.at(f.i) == '-' && isBlankZ(f.at(f.i+1)):
 			f.blockSequence(col) // a sequence at the indentation of its key
 		default:
 			f.w.buf = append(f.w.buf, "null"...)
@@ -538,7 +539,7 @@ func (f *fastParser) blockValue(owner, ctx int) {
 // start of the next line.
 func (f *fastParser) inlineValue(owner, ctx int) {
 	w := f.w
-	switch c := f.src[f.i]; c {
+	switch c := f.at(f.i); c {
 	case '|', '>':
 		s := f.blockScalar(owner)
 		w.buf = appendString(w.buf, s)
@@ -759,7 +760,7 @@ func plainClass(s []byte) int {
 // quoted reads the single- or double-quoted scalar at the cursor, which must end on its line, and
 // returns its value (in the source or in f.scratch).
 func (f *fastParser) quoted() []byte {
-	q := f.src[f.i]
+	q := f.at(f.i)
 	start := f.i + 1
 	for i := start; ; i++ {
 		switch c := f.at(i); {
@@ -873,7 +874,7 @@ func hexDigit(c byte) int {
 // owner, and returns its value (in f.scratch). It leaves the cursor at the start of the line that
 // ends it.
 func (f *fastParser) blockScalar(owner int) []byte {
-	literal := f.src[f.i] == '|'
+	literal := f.at(f.i) == '|'
 	f.i++
 	chomp, inc := 0, 0 // chomp: -1 strip, 0 clip, 1 keep
 	chomping := func(c byte) bool {
@@ -929,7 +930,7 @@ func (f *fastParser) blockScalar(owner int) []byte {
 	}
 	leadingBreak, leadingBlank := false, false
 	for f.i-f.ls == indent && f.i < len(f.src) {
-		c := f.src[f.i]
+		c := f.at(f.i)
 		trailingBlank := c == ' ' || c == '\t'
 		if !literal && leadingBreak && !leadingBlank && !trailingBlank {
 			if breaks == 0 {
