@@ -86,7 +86,7 @@ func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, 
 			if stdin == nil {
 				stdin = strings.NewReader("")
 			}
-			p.readFrom(StdinName, stdin)
+			p.readFrom(StdinName, stdin, 0)
 			continue
 		}
 		fi, err := os.Stat(path)
@@ -150,17 +150,38 @@ func (p *parser) loadFile(path string, fi fs.FileInfo) {
 		return
 	}
 	defer f.Close()
-	p.readFrom(path, f)
+	var sizeHint int64
+	if fi.Mode().IsRegular() {
+		sizeHint = fi.Size()
+	}
+	p.readFrom(path, f, sizeHint)
 }
 
-// readFrom reads r whole (up to the size limit) and parses it as file name.
-func (p *parser) readFrom(name string, r io.Reader) {
+// readFrom reads r whole (up to the size limit) and parses it as file name. The bytes go to a
+// buffer reused from file to file (nothing read keeps a reference to them), which is sized once
+// for a file of sizeHint bytes.
+func (p *parser) readFrom(name string, r io.Reader, sizeHint int64) {
 	max := p.opts.maxSize()
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		p.fail(name, 0, pathError(err))
-		return
+	r = io.LimitReader(r, max+1)
+	data := p.read[:0]
+	if want := int(min(sizeHint, max)) + 1; cap(data) < want {
+		data = make([]byte, 0, want)
 	}
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			p.fail(name, 0, pathError(err))
+			return
+		}
+	}
+	p.read = data
 	if int64(len(data)) > max {
 		p.fail(name, 0, fmt.Errorf("%w (over the limit of %s)", ErrTooLarge, size(max)))
 		return
