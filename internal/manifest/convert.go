@@ -66,8 +66,10 @@ type walker struct {
 	offs       []offLine
 
 	// intern holds the path strings of earlier objects: manifests repeat the same paths, which
-	// then share one string.
-	intern map[string]string
+	// then share one string. prev holds those of the last object in order: the next object
+	// mostly repeats them, which saves looking them up.
+	intern     map[string]string
+	prev, curr []string
 }
 
 // maxIntern bounds the paths interned by one Load or Parse call.
@@ -101,9 +103,20 @@ func (w *walker) lines() map[string]int {
 		w.intern = make(map[string]string)
 	}
 	var rest string // the paths not interned, in one string
+	curr, j := w.curr[:0], 0
 	for _, e := range w.ents {
 		b := w.arena[e.start:e.end]
-		k, ok := w.intern[string(b)]
+		var k string
+		ok := false
+		for d := 0; d < 2 && j+d < len(w.prev); d++ { // the same path, or the next one
+			if w.prev[j+d] == string(b) {
+				k, ok, j = w.prev[j+d], true, j+d+1
+				break
+			}
+		}
+		if !ok {
+			k, ok = w.intern[string(b)]
+		}
 		if !ok {
 			if len(w.intern) >= maxIntern {
 				if rest == "" {
@@ -116,7 +129,9 @@ func (w *walker) lines() map[string]int {
 			}
 		}
 		m[k] = int(e.line)
+		curr = append(curr, k)
 	}
+	w.prev, w.curr = curr, w.prev
 	return m
 }
 

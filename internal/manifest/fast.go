@@ -137,32 +137,42 @@ func (p *parser) fastDocument(c chunk) (obj *input.Object, ok bool) {
 // characters but tab, LF and CRLF (yaml.v3 refuses most, and breaks lines at a lone CR), NEL,
 // line and paragraph separators (line breaks too), byte order marks, U+FFFE and U+FFFF.
 func fastText(doc []byte) bool {
-	for i := 0; i < len(doc); i++ {
-		c := doc[i]
-		switch {
-		case c >= 0x20 && c < 0x7F, c == '\n', c == '\t':
-		case c == '\r':
+	for i, c := range doc {
+		if textBytes[c] == 0 {
+			continue
+		}
+		switch c {
+		case '\r':
 			if i+1 >= len(doc) || doc[i+1] != '\n' {
 				return false
 			}
-		case c == 0xC2:
+		case 0xC2:
 			if i+1 < len(doc) && doc[i+1] < 0xA0 {
 				return false
 			}
-		case c == 0xE2:
+		case 0xE2:
 			if i+2 < len(doc) && doc[i+1] == 0x80 && (doc[i+2] == 0xA8 || doc[i+2] == 0xA9) {
 				return false
 			}
-		case c == 0xEF:
+		case 0xEF:
 			if i+2 < len(doc) && (doc[i+1] == 0xBB && doc[i+2] == 0xBF || doc[i+1] == 0xBF && doc[i+2] >= 0xBE) {
 				return false
 			}
-		case c < 0x80: // other C0 controls and DEL
+		default: // other C0 controls and DEL
 			return false
 		}
 	}
 	return true
 }
+
+// textBytes is 1 for the bytes fastText looks at more closely.
+var textBytes = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = 1
+	}
+	t['\t'], t['\n'], t[0x7F], t[0xC2], t[0xE2], t[0xEF] = 0, 0, 1, 1, 1, 1
+	return t
+}()
 
 func (f *fastParser) bail() { panic(fastBail{}) }
 
