@@ -59,6 +59,12 @@ const (
 	factOther // a mapping or sequence
 )
 
+// listItem is where an item of the items of a List starts.
+type listItem struct {
+	i, ls, ln, flow int
+	mapping         bool // the item is a block or flow mapping (otherwise the List is left)
+}
+
 // fastParser holds the state of the fast path over one document, and buffers reused across
 // documents.
 type fastParser struct {
@@ -77,33 +83,73 @@ type fastParser struct {
 
 	apiVersion, kind, name, generateName, namespace fact
 
+	// itemsFact is the root's items; itemsSeq says it is a sequence, whose items start at items.
+	itemsFact fact
+	itemsSeq  bool
+	items     []listItem
+	listItems []listItem // a copy of items while they are read
+
 	strs map[string]string // interned apiVersion, kind and namespace values
 }
 
-// fastDocument reads the document c with the fast path. ok is false when the fast path gave up
-// on it; obj is then nil and nothing was recorded.
-func (p *parser) fastDocument(c chunk) (obj *input.Object, ok bool) {
+// fastDocument reads the document c with the fast path and appends its objects to objs. ok is
+// false when the fast path gave up on it; then nothing was appended.
+func (p *parser) fastDocument(c chunk, in []*input.Object) (objs []*input.Object, ok bool) {
+	objs = in
 	if !fastText(c.doc) {
-		return nil, false
+		return objs, false
 	}
 	f := &p.fast
 	f.w = &p.w
+	n := len(objs)
 	defer func() {
 		if r := recover(); r != nil {
 			if _, bail := r.(fastBail); !bail && fastStrict {
 				panic(r)
 			}
-			obj, ok = nil, false
+			clear(objs[n:])
+			objs, ok = objs[:n], false
 		}
 	}()
 	if !f.document(c) {
-		return nil, false
+		return objs, false
+	}
+	if !f.isList() {
+		return append(objs, p.fastObject(false)), true
+	}
+	// A List: read each item again as an object, as the yaml.v3 path does.
+	if !f.plainObject(false) {
+		f.bail()
+	}
+	items := append(f.listItems[:0], f.items...)
+	f.listItems = items
+	for _, it := range items {
+		if !it.mapping {
+			f.bail() // an error: left to yaml.v3
+		}
+		f.i, f.ls, f.ln, f.flow, f.depth = it.i, it.ls, it.ln, it.flow, 1
+		f.reset()
+		if f.at(f.i) == '{' {
+			f.flowMapping(ctxRoot)
+		} else {
+			f.blockMapping(it.i-it.ls, ctxRoot)
+		}
+		if f.isList() {
+			f.bail() // a List in a List
+		}
+		objs = append(objs, p.fastObject(true))
+	}
+	return objs, true
+}
+
+// fastObject returns the object the fast path just read, or gives up when it is not a plain
+// object, or does not decode.
+func (p *parser) fastObject(inList bool) *input.Object {
+	f := &p.fast
+	if !f.plainObject(inList) {
+		f.bail()
 	}
 	apiVersion, kind := f.apiVersion.value, f.kind.value
-	if f.apiVersion.state != factScalar || f.kind.state != factScalar || apiVersion == "" || kind == "" ||
-		strings.HasSuffix(kind, "List") || input.Group(apiVersion) == "kustomize.config.k8s.io" {
-		return nil, false
-	}
 	name := f.name.value
 	if f.name.state != factScalar || name == "" {
 		name = ""
@@ -123,14 +169,28 @@ func (p *parser) fastDocument(c chunk) (obj *input.Object, ok bool) {
 		File:       p.file,
 		Line:       f.objLine,
 	}
-	obj = &input.Object{Source: src, Lines: p.w.lines()}
+	obj := &input.Object{Source: src, Lines: p.w.lines()}
 	if p.isKnown(apiVersion, kind) {
 		var err error
 		if obj.Obj, err = input.Decode(apiVersion, kind, p.w.buf); err != nil {
-			return nil, false // the yaml.v3 path reports it at the line of the field
+			f.bail() // the yaml.v3 path reports it at the line of the field
 		}
 	}
-	return obj, true
+	return obj
+}
+
+// plainObject reports whether the mapping just read is an object that needs neither a skip note
+// nor an error: it has a string apiVersion and kind, and is no kustomize configuration.
+func (f *fastParser) plainObject(inList bool) bool {
+	return f.apiVersion.state == factScalar && f.kind.state == factScalar && f.apiVersion.value != "" &&
+		f.kind.value != "" && (inList || input.Group(f.apiVersion.value) != "kustomize.config.k8s.io")
+}
+
+// isList reports whether the mapping just read is a List for the yaml.v3 path: its kind ends in
+// List and its items are a sequence or null.
+func (f *fastParser) isList() bool {
+	return f.kind.state == factScalar && strings.HasSuffix(f.kind.value, "List") &&
+		(f.itemsSeq || f.itemsFact.state == factNull)
 }
 
 // fastText reports whether doc has no character the fast path leaves to yaml.v3: control
@@ -179,14 +239,10 @@ func (f *fastParser) bail() { panic(fastBail{}) }
 // document reads the document c into f.w. It reports false for documents whose root is not a
 // mapping.
 func (f *fastParser) document(c chunk) bool {
-	w := f.w
 	f.src, f.i, f.ls, f.ln = c.doc, 0, 0, c.start
-	f.depth, f.flow, f.objLine, f.target = 0, 0, 0, nil
-	f.apiVersion, f.kind, f.name, f.generateName, f.namespace = fact{}, fact{}, fact{}, fact{}, fact{}
-	w.lineOff, w.budget, w.arenaMax = 0, 0, arenaLimit(len(c.doc))
-	w.json, w.recordOffs = true, false
-	w.buf, w.path, w.arena, w.ents, w.offs = w.buf[:0], w.path[:0], w.arena[:0], w.ents[:0], w.offs[:0]
-	w.depth, w.segments, w.noLines, w.inAlias, w.active = 0, 0, 0, 0, w.active[:0]
+	f.depth, f.flow = 0, 0
+	f.w.arenaMax = arenaLimit(len(c.doc))
+	f.reset()
 
 	if isMarker(f.lineBytes(), '-') {
 		f.i += 3
@@ -209,6 +265,18 @@ func (f *fastParser) document(c chunk) bool {
 		f.bail()
 	}
 	return f.objLine > 0 // an empty mapping is no object
+}
+
+// reset readies f and its walker for the next object.
+func (f *fastParser) reset() {
+	w := f.w
+	f.objLine, f.target = 0, nil
+	f.apiVersion, f.kind, f.name, f.generateName, f.namespace = fact{}, fact{}, fact{}, fact{}, fact{}
+	f.itemsFact, f.itemsSeq, f.items = fact{}, false, f.items[:0]
+	w.lineOff, w.budget = 0, 0
+	w.json, w.recordOffs = true, false
+	w.buf, w.path, w.arena, w.ents, w.offs = w.buf[:0], w.path[:0], w.arena[:0], w.ents[:0], w.offs[:0]
+	w.depth, w.segments, w.noLines, w.inAlias, w.active = 0, 0, 0, 0, w.active[:0]
 }
 
 // Contexts of a mapping, for facts.
@@ -382,6 +450,9 @@ func (f *fastParser) key(ctx int, first bool) {
 			f.target = &f.kind
 		case "metadata":
 			f.name, f.generateName, f.namespace = fact{}, fact{}, fact{}
+		case "items":
+			f.target = &f.itemsFact
+			f.itemsSeq, f.items = false, f.items[:0]
 		}
 	case ctxMeta:
 		switch string(raw) {
@@ -439,6 +510,21 @@ func (f *fastParser) setFact(state uint8, raw []byte) {
 	}
 }
 
+// enterSequence sets the fact of a sequence value, and reports whether it is the root's items.
+func (f *fastParser) enterSequence() bool {
+	items := f.target == &f.itemsFact
+	f.setFact(factOther, nil)
+	f.itemsSeq = f.itemsSeq || items
+	return items
+}
+
+// noteItem notes where the item of the root's items at the cursor starts.
+func (f *fastParser) noteItem() {
+	it := listItem{i: f.i, ls: f.ls, ln: f.ln, flow: f.flow}
+	it.mapping = f.at(f.i) == '{' || f.flow == 0 && f.isKey()
+	f.items = append(f.items, it)
+}
+
 // blockMapping reads a block mapping whose keys are at column indent, the cursor on the first.
 func (f *fastParser) blockMapping(indent, ctx int) {
 	w := f.w
@@ -467,7 +553,7 @@ func (f *fastParser) blockMapping(indent, ctx int) {
 func (f *fastParser) blockSequence(indent int) {
 	w := f.w
 	f.enter()
-	f.setFact(factOther, nil)
+	items := f.enterSequence()
 	w.buf = append(w.buf, '[')
 	for n := 0; ; n++ {
 		if n > 0 {
@@ -487,9 +573,15 @@ func (f *fastParser) blockSequence(indent int) {
 				f.bail() // an empty item
 			}
 			w.record(f.ln)
+			if items {
+				f.noteItem()
+			}
 			f.blockNode(col, ctxOther)
 		default:
 			w.record(f.ln)
+			if items {
+				f.noteItem()
+			}
 			col := f.i - f.ls
 			if c == '-' && isBlankZ(f.at(f.i+1)) {
 				f.blockSequence(col)
@@ -1049,7 +1141,7 @@ func (f *fastParser) flowNode(ctx int) {
 func (f *fastParser) flowSequence() {
 	w := f.w
 	f.enter()
-	f.setFact(factOther, nil)
+	items := f.enterSequence()
 	f.flow++
 	f.i++
 	w.buf = append(w.buf, '[')
@@ -1064,6 +1156,9 @@ func (f *fastParser) flowSequence() {
 		saved := w.save()
 		w.pushIndex(n)
 		w.record(f.ln)
+		if items {
+			f.noteItem()
+		}
 		f.flowNode(ctxOther)
 		w.restore(saved)
 		f.flowWS()

@@ -74,6 +74,15 @@ func fastSeeds(t testing.TB) [][]byte {
 		"metadata:\n  name: a\nmetadata:\n  namespace: b\n",
 		"metadata: {name: x}\nkind: Secret\n",
 		"apiVersion: v1\nkind: List\nitems: []\n",
+		// Lists: block and flow items, items that are not objects, Lists in Lists, items twice.
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n-\n  apiVersion: v1\n  kind: Secret\n  metadata:\n    name: b\nmetadata: {}\n",
+		"apiVersion: v1\nkind: ConfigMapList\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}},\n  {apiVersion: v1, kind: ConfigMap}]\n",
+		"apiVersion: v1\nkind: List\nitems:\n  - kind: ConfigMap\n    apiVersion: v1\n  - 1\n",
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: v1, kind: ConfigMap}\n",
+		"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap}\nitems:\n- {apiVersion: v1, kind: Secret}\n",
+		"apiVersion: v1\nkind: List\nitems: {a: b}\n", "apiVersion: v1\nkind: List\nitems:\n",
+		"apiVersion: v1\nkind: AllowList\nmetadata: {name: al}\n",
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec: {hostPID: maybe}\n",
 		// Comments and markers.
 		"# head\n--- # doc\napiVersion: v1 # c\nkind: ConfigMap #c\nmetadata:   # c\n  name: c\n...\n",
 		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n...\n# after\n",
@@ -112,7 +121,8 @@ func TestFastPath(t *testing.T) {
 	for _, s := range fastSeeds(t) {
 		checkFastPath(t, s)
 	}
-	for _, name := range []string{"testdata/benchgen.yaml", "testdata/helm.yaml", "testdata/cronjob.yaml", "testdata/pod.json"} {
+	for _, name := range []string{"testdata/benchgen.yaml", "testdata/helm.yaml", "testdata/cronjob.yaml", "testdata/pod.json",
+		"testdata/list.yaml", "testdata/list.json"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -137,6 +147,7 @@ func skippedDocs(data []byte) int {
 func TestFastPathCoverage(t *testing.T) {
 	const cm = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: n\n"
 	read := []string{
+		"items:\n- apiVersion: v1\n  kind: ConfigMap\n- {apiVersion: v1, kind: Secret}\nkind: List\n",
 		"data:\n  a: |\n    x\n  b: >-\n    y\n",
 		"data: {a: b, c: [1, 2]}\n",
 		"data:\n  k: 'it''s'\n  j: \"\\u00e9\"\n",
@@ -150,7 +161,7 @@ func TestFastPathCoverage(t *testing.T) {
 	}
 	p := newParser(&Options{})
 	try := func(doc string) bool {
-		_, ok := p.fastDocument(chunk{doc: []byte(doc), start: 1})
+		_, ok := p.fastDocument(chunk{doc: []byte(doc), start: 1}, nil)
 		return ok
 	}
 	for _, doc := range read {
@@ -163,7 +174,7 @@ func TestFastPathCoverage(t *testing.T) {
 			t.Errorf("the fast path read %q", doc)
 		}
 	}
-	for _, doc := range []string{"apiVersion: v1\nkind: List\nitems: []\n", "metadata: {name: x}\n", "- a\n", "x\n",
+	for _, doc := range []string{"apiVersion: v1\nkind: List\nitems: [1]\n", "metadata: {name: x}\n", "- a\n", "x\n",
 		"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"} {
 		if try(doc) {
 			t.Errorf("the fast path read %q, which is not a plain object", doc)

@@ -54,6 +54,16 @@ func genYAML(seed uint64, mutate int) []byte {
 		g.nl()
 	}
 	g.blanks(0)
+	if g.one(8) {
+		g.s("apiVersion: v1\nkind: " + g.pick([]string{"List", "ConfigMapList", "Widget"}) + "\nitems:\n")
+		for range g.r.IntN(3) {
+			g.s("- apiVersion: example.com/v1\n  kind: " + g.pick([]string{"Widget", "List", "Widget"}) + "\n")
+			g.mapping(2, false)
+		}
+		if g.one(2) {
+			g.s("  - {apiVersion: v1, kind: Widget,\n    metadata: {name: f}}\n")
+		}
+	}
 	g.s("apiVersion: example.com/v1\n")
 	if g.one(8) {
 		g.s("kind: ConfigMap\napiVersion: v1\n")

@@ -50,9 +50,17 @@ type parser struct {
 	perDocument, noFast bool
 	known               map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
 
-	chunks []chunk         // documents of the current file
-	done   []*input.Object // objects of the documents the fast path read, by chunk
-	read   []byte          // file contents, reused from file to file
+	chunks   []chunk         // documents of the current file
+	done     []fastResult    // what the fast path did with each chunk
+	fastObjs []*input.Object // objects of the documents the fast path read
+	read     []byte          // file contents, reused from file to file
+}
+
+// fastResult is what the fast path did with a document: whether it read it, and the objects it
+// found, fastObjs[from:to].
+type fastResult struct {
+	from, to int
+	ok       bool
 }
 
 func newParser(opts *Options) *parser { return &parser{opts: opts, known: map[[2]string]bool{}} }
@@ -85,23 +93,24 @@ func (p *parser) parse(name string, data []byte) {
 	splitDocuments(data, func(c chunk) { chunks = append(chunks, c) })
 	p.chunks = chunks
 	// The fast path reads what it can; runs of documents it left go to yaml.v3, in order.
-	done := p.done[:0]
+	done, objs := p.done[:0], p.fastObjs[:0]
 	for _, c := range chunks {
-		var obj *input.Object
+		r := fastResult{from: len(objs)}
 		if !p.noFast {
-			obj, _ = p.fastDocument(c)
+			objs, r.ok = p.fastDocument(c, objs)
 		}
-		done = append(done, obj)
+		r.to = len(objs)
+		done = append(done, r)
 	}
 	stream := -1 // whether data is streamable, once known
 	for i := 0; i < len(chunks); {
-		if done[i] != nil {
-			p.objs = append(p.objs, done[i])
+		if r := done[i]; r.ok {
+			p.objs = append(p.objs, objs[r.from:r.to]...)
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(chunks) && done[j] == nil {
+		for j < len(chunks) && !done[j].ok {
 			j++
 		}
 		next := i
@@ -121,8 +130,8 @@ func (p *parser) parse(name string, data []byte) {
 		}
 		i = j
 	}
-	clear(done)
-	p.done = done[:0]
+	clear(objs)
+	p.done, p.fastObjs = done[:0], objs[:0]
 }
 
 // chunk is one document of a file: its bytes, their offset in the file, the line it starts at,
