@@ -387,7 +387,7 @@ func (f *fastParser) isKey() bool {
 	case '"', '\'':
 		f.quoted()
 		f.spaces()
-		return f.at(f.i) == ':' && isBlankZ(f.at(f.i+1))
+		return f.ln == ln && f.at(f.i) == ':' && isBlankZ(f.at(f.i+1))
 	}
 	if !f.plainStart() {
 		return false
@@ -406,6 +406,9 @@ func (f *fastParser) key(ctx int, first bool) {
 	switch f.at(f.i) {
 	case '"', '\'':
 		raw = f.quoted()
+		if f.ln != line {
+			f.bail() // an implicit key is on one line
+		}
 		f.spaces()
 	default:
 		if !f.plainStart() {
@@ -664,7 +667,11 @@ func (f *fastParser) inlineValue(owner, ctx int) {
 		if f.at(f.i) == ':' {
 			f.bail() // "a: b: c"
 		}
-		f.plainScalar(f.src[start:end])
+		if s, more := f.plainMore(owner, f.src[start:end]); more {
+			f.plainScalar(s)
+		} else {
+			f.plainScalar(f.src[start:end])
+		}
 	}
 	f.endLine()
 }
@@ -722,6 +729,53 @@ func (f *fastParser) plainEnd(flow bool) int {
 			end = i
 		}
 	}
+}
+
+// plainMore reads the lines that continue the plain scalar first of a block collection at column
+// owner, the cursor after first. Lines indented past owner continue it, a comment ends it; line
+// breaks fold as in quoted scalars. more is false when no line continues it.
+func (f *fastParser) plainMore(owner int, first []byte) (s []byte, more bool) {
+	for isBreakZ(f.at(f.i)) {
+		j, ls, ln, breaks := f.i, f.ls, f.ln, 0
+	ahead:
+		for {
+			switch f.at(j) {
+			case '\r':
+				j++
+			case '\n':
+				j++
+				ls, ln, breaks = j, ln+1, breaks+1
+			case ' ':
+				j++
+			case '\t':
+				f.bail()
+			default:
+				break ahead
+			}
+		}
+		if c := f.at(j); c == 0 || c == '#' || j-ls <= owner {
+			break
+		}
+		if !more {
+			s, more = append(f.scratch[:0], first...), true
+		}
+		if breaks == 1 {
+			s = append(s, ' ')
+		}
+		for ; breaks > 1; breaks-- {
+			s = append(s, '\n')
+		}
+		f.i, f.ls, f.ln = j, ls, ln
+		end := f.plainEnd(false)
+		if f.at(f.i) == ':' {
+			f.bail() // a mapping value after a multi-line scalar
+		}
+		s = append(s, f.src[j:end]...)
+	}
+	if more {
+		f.scratch = s
+	}
+	return s, more
 }
 
 // plainStop reports whether the character at i ends a plain scalar: ':' before a blank, and the
@@ -859,105 +913,165 @@ func plainClass(s []byte) int {
 	return plainString
 }
 
-// quoted reads the single- or double-quoted scalar at the cursor, which must end on its line, and
-// returns its value (in the source or in f.scratch).
+// quoted reads the single- or double-quoted scalar at the cursor and returns its value (in the
+// source or in f.scratch).
 func (f *fastParser) quoted() []byte {
 	q := f.at(f.i)
 	start := f.i + 1
 	for i := start; ; i++ {
 		switch c := f.at(i); {
-		case isBreakZ(c):
-			f.bail() // a multi-line scalar, or not closed
 		case c == q && !(q == '\'' && f.at(i+1) == '\''):
 			f.i = i + 1
 			return f.src[start:i]
-		case c == q || c == '\\' && q == '"':
+		case c == q || c == '\\' && q == '"' || isBreakZ(c):
 			return f.unquote(q, start)
 		}
 	}
 }
 
-// unquote reads a quoted scalar with escapes from start, just after its opening quote.
+// unquote reads a quoted scalar with escapes or over several lines from start, just after its
+// opening quote: line breaks fold into a space, or into the empty lines that follow them, and
+// white space around them goes.
 func (f *fastParser) unquote(q byte, start int) []byte {
 	s := f.scratch[:0]
 	i := start
 	for {
-		c := f.at(i)
-		switch {
-		case isBreakZ(c):
-			f.bail()
-		case c == q && q == '\'':
-			if f.at(i+1) != '\'' {
+		if i == f.ls && i+3 <= len(f.src) && (string(f.src[i:i+3]) == "---" || string(f.src[i:i+3]) == "...") && isBlankZ(f.at(i+3)) {
+			f.bail() // a document marker: yaml.v3 refuses it here
+		}
+		leadingBlanks := false
+	run:
+		for {
+			c := f.at(i)
+			switch {
+			case c == 0:
+				f.bail() // not closed
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+				break run
+			case c == q && q == '\'':
+				if f.at(i+1) != '\'' {
+					f.i, f.scratch = i+1, s
+					return s
+				}
+				s = append(s, '\'')
+				i += 2
+			case c == q:
 				f.i, f.scratch = i+1, s
 				return s
-			}
-			s = append(s, '\'')
-			i += 2
-			continue
-		case c == q:
-			f.i, f.scratch = i+1, s
-			return s
-		case c == '\\' && q == '"':
-			var n int
-			switch e := f.at(i + 1); e {
-			case '0':
-				s = append(s, 0)
-			case 'a':
-				s = append(s, '\a')
-			case 'b':
-				s = append(s, '\b')
-			case 't', '\t':
-				s = append(s, '\t')
-			case 'n':
-				s = append(s, '\n')
-			case 'v':
-				s = append(s, '\v')
-			case 'f':
-				s = append(s, '\f')
-			case 'r':
-				s = append(s, '\r')
-			case 'e':
-				s = append(s, 0x1B)
-			case ' ', '"', '\'', '\\':
-				s = append(s, e)
-			case 'N':
-				s = utf8.AppendRune(s, 0x85)
-			case '_':
-				s = utf8.AppendRune(s, 0xA0)
-			case 'L':
-				s = utf8.AppendRune(s, 0x2028)
-			case 'P':
-				s = utf8.AppendRune(s, 0x2029)
-			case 'x':
-				n = 2
-			case 'u':
-				n = 4
-			case 'U':
-				n = 8
+			case c == '\\' && q == '"':
+				if n := f.at(i + 1); n == '\n' || n == '\r' { // an escaped line break
+					i = f.lineBreak(i + 1)
+					leadingBlanks = true
+					break run
+				}
+				s, i = f.escape(s, i)
 			default:
-				f.bail() // an escaped line break, or an unknown escape
+				s = append(s, c)
+				i++
 			}
-			i += 2
-			if n > 0 {
-				r := 0
-				for k := 0; k < n; k++ {
-					d := hexDigit(f.at(i + k))
-					if d < 0 {
-						f.bail()
-					}
-					r = r<<4 | d
-				}
-				if r >= 0xD800 && r <= 0xDFFF || r > 0x10FFFF {
-					f.bail()
-				}
-				s = utf8.AppendRune(s, rune(r))
-				i += n
-			}
-			continue
 		}
-		s = append(s, c)
-		i++
+		ws, wsEnd := i, i
+		leadingBreak, breaks := false, 0
+		for {
+			c := f.at(i)
+			if c == ' ' || c == '\t' {
+				i++
+				if !leadingBlanks {
+					wsEnd = i
+				}
+				continue
+			}
+			if c != '\n' && c != '\r' {
+				break
+			}
+			if !leadingBlanks {
+				leadingBreak, leadingBlanks = true, true
+			} else {
+				breaks++
+			}
+			i = f.lineBreak(i)
+		}
+		switch {
+		case !leadingBlanks:
+			s = append(s, f.src[ws:wsEnd]...)
+		case leadingBreak && breaks == 0:
+			s = append(s, ' ')
+		default:
+			for ; breaks > 0; breaks-- {
+				s = append(s, '\n')
+			}
+		}
 	}
+}
+
+// lineBreak moves past the line break at i, to the start of the next line, and returns it.
+func (f *fastParser) lineBreak(i int) int {
+	if f.src[i] == '\r' {
+		i++ // fastText made sure LF follows
+	}
+	i++
+	f.ls, f.ln = i, f.ln+1
+	return i
+}
+
+// escape appends the character of the escape sequence at i of a double-quoted scalar to s, and
+// returns the index after the sequence.
+func (f *fastParser) escape(s []byte, i int) ([]byte, int) {
+	n := 0
+	switch e := f.at(i + 1); e {
+	case '0':
+		s = append(s, 0)
+	case 'a':
+		s = append(s, '\a')
+	case 'b':
+		s = append(s, '\b')
+	case 't', '\t':
+		s = append(s, '\t')
+	case 'n':
+		s = append(s, '\n')
+	case 'v':
+		s = append(s, '\v')
+	case 'f':
+		s = append(s, '\f')
+	case 'r':
+		s = append(s, '\r')
+	case 'e':
+		s = append(s, 0x1B)
+	case ' ', '"', '\'', '\\':
+		s = append(s, e)
+	case 'N':
+		s = utf8.AppendRune(s, 0x85)
+	case '_':
+		s = utf8.AppendRune(s, 0xA0)
+	case 'L':
+		s = utf8.AppendRune(s, 0x2028)
+	case 'P':
+		s = utf8.AppendRune(s, 0x2029)
+	case 'x':
+		n = 2
+	case 'u':
+		n = 4
+	case 'U':
+		n = 8
+	default:
+		f.bail() // an unknown escape
+	}
+	i += 2
+	if n == 0 {
+		return s, i
+	}
+	r := 0
+	for k := 0; k < n; k++ {
+		d := hexDigit(f.at(i + k))
+		if d < 0 {
+			f.bail()
+		}
+		r = r<<4 | d
+	}
+	if r >= 0xD800 && r <= 0xDFFF || r > 0x10FFFF {
+		f.bail()
+	}
+	return utf8.AppendRune(s, rune(r)), i + n
 }
 
 func hexDigit(c byte) int {

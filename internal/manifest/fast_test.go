@@ -153,10 +153,11 @@ func TestFastPathCoverage(t *testing.T) {
 		"data:\n  k: 'it''s'\n  j: \"\\u00e9\"\n",
 		"data:\n  l:\n  - a\n  - b: c\n    d: e\n",
 		"data:\n  x: 0644\n  y: 1e3\n  z: yes\n",
+		"data:\n  a: b\n   c\n\n   d\n  e: 'f\n  g' # c\n  h: \"i \\\n    j\"\n",
 	}
 	left := []string{
 		"data: &a {x: 1}\n", "data: *a\n", "data: !!str 1\n", "data:\n  <<: {a: 1}\n", "? a\n: b\n",
-		"data:\n  a: b\n   c\n", "data:\n\ta: 1\n", "data: \"multi\n  line\"\n", "data: [a\n  b]\n",
+		"data:\n\ta: 1\n", "data: [a\n  b]\n", "data:\n  a: b\n   c: d\n", "'a\n  b': c\n",
 		"data: {a}\n",
 	}
 	p := newParser(&Options{})

@@ -130,6 +130,18 @@ var genWords = []string{"x", "hello world", "nginx:1.27", "*/5 * * * *", "a:b", 
 	"y", "on", "[x]", "{y}", "a,b", ": x", "- x", "? x", "x:", "x: y", "&x", "*x", "!x", "|", ">", "%", "@", "`"}
 
 func (g *yamlGen) scalar() {
+	if g.one(8) { // over several lines
+		q := g.pick([]string{"", "'", `"`})
+		g.s(q + g.pick(genWords))
+		for range 1 + g.r.IntN(3) {
+			g.s(g.pick([]string{"", " ", "  ", "\t", `\`}))
+			g.s(g.pick([]string{"\n", "\n\n", "\n  \n", "\n# c\n"}))
+			g.sp(g.r.IntN(8))
+			g.s(g.pick(genWords))
+		}
+		g.s(q)
+		return
+	}
 	switch g.r.IntN(6) {
 	case 0:
 		g.s(g.pick(trickyScalars))
