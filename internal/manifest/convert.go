@@ -512,7 +512,7 @@ func appendString[T string | []byte](b []byte, s T) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if jsonPlain[c] {
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -534,6 +534,14 @@ func appendString[T string | []byte](b []byte, s T) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// jsonPlain is true for the bytes appendString copies as they are.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // deref follows an alias to its node.
 func (w *walker) deref(n *yaml.Node) *yaml.Node {

@@ -692,9 +692,17 @@ func (f *fastParser) plainStart() bool {
 // after the blanks that follow it. In a flow collection it gives up when the scalar may go on on
 // the next line.
 func (f *fastParser) plainEnd(flow bool) int {
+	stop := &blockStops
+	if flow {
+		stop = &flowStops
+	}
 	i := f.i
 	end := i
 	for {
+		for i < len(f.src) && stop[f.src[i]] == 0 {
+			i++
+			end = i
+		}
 		switch c := f.at(i); {
 		case c == '\t':
 			f.bail()
@@ -777,6 +785,18 @@ func (f *fastParser) plainMore(owner int, first []byte) (s []byte, more bool) {
 	}
 	return s, more
 }
+
+// blockStops and flowStops are 1 for the bytes plainEnd looks at more closely, in block and flow
+// context.
+var blockStops, flowStops = func() (b, f [256]uint8) {
+	for _, c := range " \t\r\n:" {
+		b[c], f[c] = 1, 1
+	}
+	for _, c := range ",?[]{}" {
+		f[c] = 1
+	}
+	return b, f
+}()
 
 // plainStop reports whether the character at i ends a plain scalar: ':' before a blank, and the
 // flow indicators in a flow collection.
