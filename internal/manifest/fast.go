@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 
@@ -197,7 +198,19 @@ func (f *fastParser) isList() bool {
 // characters but tab, LF and CRLF (yaml.v3 refuses most, and breaks lines at a lone CR), NEL,
 // line and paragraph separators (line breaks too), byte order marks, U+FFFE and U+FFFF.
 func fastText(doc []byte) bool {
-	for i, c := range doc {
+	for i := 0; i < len(doc); i++ {
+		// Eight bytes at a time while none is below 0x20 (line breaks are) or above 0x7E.
+		for i+8 <= len(doc) {
+			x := binary.LittleEndian.Uint64(doc[i:])
+			if (x-0x2020202020202020)&^x|(x|(x+0x0101010101010101))&0x8080808080808080 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(doc) {
+			break
+		}
+		c := doc[i]
 		if textBytes[c] == 0 {
 			continue
 		}

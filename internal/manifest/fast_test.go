@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -321,6 +322,53 @@ func compareParse(t *testing.T, data []byte) {
 		s := slow.objs[i]
 		if f.Source != s.Source || !maps.Equal(f.Lines, s.Lines) || !reflect.DeepEqual(f.Obj, s.Obj) {
 			t.Fatalf("object %d differs with the fast path:\n%+v %v\n%+v %v", i, f.Source, f.Lines, s.Source, s.Lines)
+		}
+	}
+}
+
+// fastTextRef is the byte-at-a-time definition fastText must agree with.
+func fastTextRef(doc []byte) bool {
+	for i, c := range doc {
+		switch {
+		case c >= 0x20 && c < 0x7F, c == '\n', c == '\t':
+		case c == '\r':
+			if i+1 >= len(doc) || doc[i+1] != '\n' {
+				return false
+			}
+		case c == 0xC2:
+			if i+1 < len(doc) && doc[i+1] < 0xA0 {
+				return false
+			}
+		case c == 0xE2:
+			if i+2 < len(doc) && doc[i+1] == 0x80 && (doc[i+2] == 0xA8 || doc[i+2] == 0xA9) {
+				return false
+			}
+		case c == 0xEF:
+			if i+2 < len(doc) && (doc[i+1] == 0xBB && doc[i+2] == 0xBF || doc[i+1] == 0xBF && doc[i+2] >= 0xBE) {
+				return false
+			}
+		case c < 0x80:
+			return false
+		}
+	}
+	return true
+}
+
+// TestFastText checks the word-at-a-time fastText against the plain definition.
+func TestFastText(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("abc \t\n\r\x00\x1f\x7f\x80\xc2\x85\xa0\xe2\x80\xa8\xef\xbb\xbf\xbe~ ")
+	for n := 0; n < 200000; n++ {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			if r.IntN(4) == 0 {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[i] = byte('a' + r.IntN(26))
+			}
+		}
+		if fastText(b) != fastTextRef(b) {
+			t.Fatalf("%q: %v", b, fastText(b))
 		}
 	}
 }
