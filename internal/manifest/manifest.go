@@ -2,10 +2,13 @@
 // into input.Objects that remember the file and line of the object and of every field inside it, so
 // findings can point at "cron.yaml:14".
 //
-// Every document is parsed as YAML (JSON is YAML) with gopkg.in/yaml.v3 into a node tree, which is
-// converted straight to JSON for input.Decode and walked once to record field lines; no node tree or
-// source bytes are kept once an object is built. Scalars follow what kubectl does through
-// sigs.k8s.io/yaml, except that yes/no/on/off stay strings (YAML 1.2, as yaml.v3 reads them).
+// Every document is YAML (JSON is YAML) read into JSON for input.Decode, with the line of every
+// field recorded on the way; no source bytes are kept once an object is built. A hand-written
+// reader (fast.go) reads the YAML that manifests, Helm and kustomize output use in practice; any
+// other document, and every one that is not a plain object, is parsed with gopkg.in/yaml.v3 into a
+// node tree, which is converted the same way. Both give the same JSON and lines (FuzzFastPath).
+// Scalars follow what kubectl does through sigs.k8s.io/yaml, except that yes/no/on/off stay strings
+// (YAML 1.2, as yaml.v3 reads them).
 package manifest
 
 import (
@@ -80,6 +83,11 @@ var (
 // file, a malformed document. Other documents of the same file and other inputs are still read. A
 // directory without manifests yields neither objects nor errors.
 func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, errs []error) {
+	p := loadAll(paths, stdin, opts)
+	return p.objs, p.errs
+}
+
+func loadAll(paths []string, stdin io.Reader, opts Options) *parser {
 	p := newParser(&opts)
 	for _, path := range paths {
 		if path == "-" {
@@ -100,7 +108,7 @@ func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, 
 		}
 		p.loadFile(path, fi)
 	}
-	return p.objs, p.errs
+	return p
 }
 
 // walk loads the manifests under root in lexical order. Unreadable entries are errors, and the

@@ -50,6 +50,8 @@ type parser struct {
 	perDocument, noFast bool
 	known               map[[2]string]bool // input.Known by apiVersion and kind (it allocates an object)
 
+	docs, fastDocs int // documents read, and those the fast path read (for measurements)
+
 	chunks   []chunk         // documents of the current file
 	done     []fastResult    // what the fast path did with each chunk
 	fastObjs []*input.Object // objects of the documents the fast path read
@@ -98,6 +100,10 @@ func (p *parser) parse(name string, data []byte) {
 		r := fastResult{from: len(objs)}
 		if !p.noFast {
 			objs, r.ok = p.fastDocument(c, objs)
+		}
+		p.docs++
+		if r.ok {
+			p.fastDocs++
 		}
 		r.to = len(objs)
 		done = append(done, r)
