@@ -75,7 +75,7 @@ func Run(ctx context.Context, o Options) int {
 	}
 
 	set := input.NewSet(loaded.Objects)
-	findings, resources := Evaluate(eng, set, progress.New(o.Stderr, "scanning", len(set.Objects)))
+	findings, resources := evaluate(eng, set, progress.New(o.Stderr, "scanning", len(set.Objects)), true)
 
 	meta := report.Meta{
 		ToolVersion: version.Get(),
@@ -120,8 +120,17 @@ func ExitCode(fs []finding.Finding, failOn finding.Severity, inputErrors, incomp
 // Evaluate judges every object of set, in parallel up to GOMAXPROCS, and returns the findings in
 // input order with the number of workloads judged.
 func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) ([]finding.Finding, int) {
+	return evaluate(eng, set, bar, false)
+}
+
+// evaluate is Evaluate; with release, each workload's decoded object and line table are dropped
+// once it is judged (findings keep what they need), so a large scan never holds every object and
+// every finding at once. Objects other rules read as context (ConfigMaps, RBAC, namespaces,
+// service accounts) are not workloads and stay.
+func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool) ([]finding.Finding, int) {
 	objs := set.Objects
 	per := make([][]finding.Finding, len(objs))
+	isWorkload := make([]bool, len(objs))
 	workers := runtime.GOMAXPROCS(0)
 	const chunk = 64
 	var (
@@ -147,6 +156,10 @@ func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) ([]finding.F
 			for lo, hi := take(); lo < hi; lo, hi = take() {
 				for i := lo; i < hi; i++ {
 					per[i] = eng.Evaluate(set, objs[i])
+					isWorkload[i] = workload.From(objs[i].Obj) != nil
+					if release && isWorkload[i] {
+						objs[i].Obj, objs[i].Lines = nil, nil
+					}
 				}
 				bar.Add(hi - lo)
 			}
@@ -157,7 +170,7 @@ func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) ([]finding.F
 	n, resources := 0, 0
 	for i, p := range per {
 		n += len(p)
-		if workload.From(objs[i].Obj) != nil {
+		if isWorkload[i] {
 			resources++
 		}
 	}
