@@ -202,7 +202,9 @@ func fastText(doc []byte) bool {
 		// Eight bytes at a time while none is below 0x20 (line breaks are) or above 0x7E.
 		for i+8 <= len(doc) {
 			x := binary.LittleEndian.Uint64(doc[i:])
-			if (x-0x2020202020202020)&^x|(x|(x+0x0101010101010101))&0x8080808080808080 != 0 {
+			below := (x - 0x2020202020202020) &^ x // high bit set where a byte is below 0x20
+			above := x | (x + 0x0101010101010101)  // high bit set where a byte is 0x7F or more
+			if (below|above)&0x8080808080808080 != 0 {
 				break
 			}
 			i += 8
