@@ -19,18 +19,23 @@ import (
 //
 //   - block mappings and block sequences, including "- key: v" items and sequences at the
 //     indentation of their parent key;
-//   - plain scalars on one line, single- and double-quoted scalars on one line (with escapes);
+//   - plain scalars, single- and double-quoted scalars (with escapes), also over several lines;
 //   - flow sequences and mappings, nested, over one line or several;
 //   - literal and folded block scalars with chomping and indentation indicators;
-//   - comments, a leading "---" and a trailing "..." line, CRLF line ends.
+//   - comments, a leading "---" and a trailing "..." line, CRLF line ends;
+//   - Lists, whose items it reads as objects of their own.
 //
-// Anything else (anchors, aliases, tags, merge keys, complex keys, multi-line plain or quoted
-// scalars, tabs outside of scalars and comments, directives, a sequence or scalar root, a document
-// yaml.v3 would refuse) makes it give up on the document, which yaml.v3 then reads as before: the
-// fast path only ever produces what the yaml.v3 path produces for the same document, and never an
-// error (FuzzFastPath checks both). It also gives up on what would not become a plain object (no
-// apiVersion or kind, a List, kustomize configuration, a typed object that does not decode), so
-// that skip notes and errors keep coming from one place.
+// Anything else (anchors, aliases, tags, merge keys, complex keys, empty sequence items, tabs
+// outside of scalars and comments, directives, content after "---", a sequence or scalar root, a
+// document yaml.v3 would refuse) makes it give up on the document, which yaml.v3 then reads as
+// before. The fast path only ever produces what the yaml.v3 path produces for the same document,
+// and never an error (FuzzFastPath and FuzzFastPathGen check both). It also gives up on what would
+// not become plain objects (no apiVersion or kind, kustomize configuration, a typed object that
+// does not decode, a List item that is not such an object), so that skip notes and errors keep
+// coming from one place, with their lines.
+//
+// Giving up is a panic of fastBail, recovered by fastDocument: the reader is recursive and gives
+// up in many places.
 
 // fastBail is panicked inside the fast path to give up on a document; fastDocument recovers it.
 type fastBail struct{}
