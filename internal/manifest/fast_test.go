@@ -123,7 +123,7 @@ func TestFastPath(t *testing.T) {
 		checkFastPath(t, s)
 	}
 	for _, name := range []string{"testdata/benchgen.yaml", "testdata/helm.yaml", "testdata/cronjob.yaml", "testdata/pod.json",
-		"testdata/list.yaml", "testdata/list.json"} {
+		"testdata/list.yaml", "testdata/list.json", "testdata/kubectl-get.yaml"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

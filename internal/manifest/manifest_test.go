@@ -90,6 +90,13 @@ func TestLoadFixtures(t *testing.T) {
 			"RoleBinding /rb-c testdata/list.yaml:29",
 		}},
 	}, {
+		name:  "kubectl get -o yaml output",
+		paths: []string{"testdata/kubectl-get.yaml"},
+		want: result{objs: []string{
+			"CronJob team-a/backup testdata/kubectl-get.yaml:3",
+			"ConfigMap team-a/scripts testdata/kubectl-get.yaml:71",
+		}},
+	}, {
 		name:  "JSON List",
 		paths: []string{"testdata/list.json"},
 		want: result{objs: []string{
