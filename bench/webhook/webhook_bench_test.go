@@ -254,6 +254,9 @@ type result struct {
 	}
 	Memory          *memory
 	LoadgenCPUCores float64
+	QuietP99        float64
+	QuietWindows    int
+	Windows         []struct{}
 }
 
 type memory struct {
@@ -283,6 +286,12 @@ func sideBySide(rs []*result) string {
 	row("latency p90 ms", "%.2f", func(r *result) any { return r.P90 })
 	row("latency p99 ms", "%.2f", func(r *result) any { return r.P99 })
 	row("latency p99.9 ms", "%.2f", func(r *result) any { return r.P999 })
+	row("p99 ms in quiet windows", "%s", func(r *result) any {
+		if r.QuietWindows == 0 {
+			return "none quiet"
+		}
+		return fmt.Sprintf("%.2f (%d of %d)", r.QuietP99, r.QuietWindows, len(r.Windows))
+	})
 	row("latency max ms", "%.2f", func(r *result) any { return r.Max })
 	row("denied", "%d", func(r *result) any {
 		n := 0

@@ -253,3 +253,42 @@ func pemOf(t *testing.T, srv *httptest.Server) []byte {
 	t.Helper()
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 }
+
+func TestMachineBusy(t *testing.T) {
+	stat := "cpu  100 20 30 5000 40 5 6 7 0 0\ncpu0 50 10 15 2500 20 2 3 3 0 0\n"
+	if got, err := machineBusy([]byte(stat)); err != nil || got != 1.68 {
+		t.Errorf("machineBusy = %g, %v; want 1.68 (168 ticks)", got, err)
+	}
+	if _, err := machineBusy([]byte("intr 1 2 3\n")); err == nil {
+		t.Error("a file without the cpu line must fail")
+	}
+}
+
+func TestWindows(t *testing.T) {
+	// Two 10 s windows: the first quiet, the second with 1 core of other work.
+	var outs [][]outcome
+	var w []outcome
+	for i := 0; i < 100; i++ {
+		w = append(w, outcome{due: time.Duration(i) * 100 * time.Millisecond, latency: time.Duration(1+i%2) * time.Millisecond})
+		w = append(w, outcome{due: 10*time.Second + time.Duration(i)*100*time.Millisecond, latency: 50 * time.Millisecond})
+	}
+	outs = append(outs, w)
+	samples := []Sample{
+		{T: 0, CPUSec: 0, LoadgenSec: 0, MachineBusySec: 0},
+		{T: 10, CPUSec: 5, LoadgenSec: 2, MachineBusySec: 8},
+		{T: 20, CPUSec: 10, LoadgenSec: 4, MachineBusySec: 26},
+	}
+	ws, quietP99, quiet := windows(outs, 10*time.Second, samples)
+	if len(ws) != 2 {
+		t.Fatalf("%d windows, want 2", len(ws))
+	}
+	if ws[0].Requests != 100 || ws[0].P99 != 2 || ws[1].P99 != 50 {
+		t.Errorf("windows %+v", ws)
+	}
+	if ws[0].ServerCores != 0.5 || ws[0].LoadgenCores != 0.2 || ws[0].OtherCores > 0.11 || ws[1].OtherCores < 1.09 {
+		t.Errorf("CPU of the windows: %+v", ws)
+	}
+	if quiet != 1 || quietP99 != 2 {
+		t.Errorf("quiet windows %d, p99 %.2f; want 1 and 2 ms", quiet, quietP99)
+	}
+}

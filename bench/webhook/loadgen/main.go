@@ -45,6 +45,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "name of the server in the report")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the result as JSON to this file")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the request mix")
+	flag.DurationVar(&o.window, "window", 10*time.Second, "length of the windows of the latency timeline")
 	flag.Parse()
 	if err := o.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -71,7 +72,7 @@ func main() {
 type options struct {
 	url, caFile, namespaces, label, jsonOut string
 	rate                                    float64
-	duration, warmup, timeout               time.Duration
+	duration, warmup, timeout, window       time.Duration
 	workers, pid                            int
 	http1                                   bool
 	seed                                    uint64
@@ -87,11 +88,16 @@ func (o *options) validate() error {
 		return errors.New("-duration must be positive and -warmup not negative")
 	case o.workers <= 0:
 		return errors.New("-workers must be positive")
+	case o.window < 0:
+		return errors.New("-window must not be negative")
 	case o.duration+o.warmup > 2*time.Hour:
 		return errors.New("-duration plus -warmup may be at most 2h")
 	}
 	if o.label == "" {
 		o.label = o.url
+	}
+	if o.window == 0 {
+		o.window = 10 * time.Second
 	}
 	return nil
 }
@@ -106,6 +112,7 @@ type job struct {
 
 // outcome is what a worker records about one measured request.
 type outcome struct {
+	due      time.Duration // scheduled time, from the start of the measured part
 	latency  time.Duration
 	category int
 	err      string // empty on success
@@ -158,6 +165,8 @@ func run(ctx context.Context, o options) (*Result, error) {
 		}
 	}
 
+	start := time.Now().Add(10 * time.Millisecond)
+	measureStart := start.Add(o.warmup)
 	jobs := make(chan job, 8192)
 	outs := make([][]outcome, o.workers)
 	var wg sync.WaitGroup
@@ -168,6 +177,7 @@ func run(ctx context.Context, o options) (*Result, error) {
 			var buf bytes.Buffer
 			for j := range jobs {
 				out := send(client, url, &templates[j.tmpl], j, &buf)
+				out.due = j.due.Sub(measureStart)
 				if j.measured {
 					outs[w] = append(outs[w], out)
 				}
@@ -180,8 +190,6 @@ func run(ctx context.Context, o options) (*Result, error) {
 	total := uint64((o.warmup + o.duration).Seconds() * o.rate)
 	warm := uint64(o.warmup.Seconds() * o.rate)
 	pick := newPicker(Mix, templates, o.seed)
-	start := time.Now().Add(10 * time.Millisecond)
-	measureStart := start.Add(o.warmup)
 	var maxLag time.Duration
 	tick := time.NewTicker(time.Millisecond)
 	var seq uint64

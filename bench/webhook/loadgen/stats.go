@@ -30,9 +30,31 @@ type Result struct {
 	MaxSchedulerLagMS float64    `json:"maxSchedulerLagMs"`
 	Categories        []CatStats `json:"categories"`
 	Memory            *Memory    `json:"memory,omitempty"`
+	// Windows is the latency timeline, with the CPU that the server, the load generator and every
+	// other process used in each window (from /proc; needs -pid).
+	Windows []Window `json:"windows"`
+	// QuietP99 is the p99 latency of the windows in which other processes used less than
+	// quietCores of CPU, and QuietWindows how many windows that is: the server's own tail latency
+	// when the machine is not busy with other work.
+	QuietP99     float64 `json:"quietP99"`
+	QuietWindows int     `json:"quietWindows"`
 	// LoadgenCPUCores is the load generator's own CPU use: it competes with the server for the cores.
 	LoadgenCPUCores float64 `json:"loadgenCpuCores"`
 }
+
+// Window is one stretch of the measured part.
+type Window struct {
+	StartS   float64 `json:"startSeconds"`
+	Requests int     `json:"requests"`
+	P50      float64 `json:"p50"`
+	P99      float64 `json:"p99"`
+	Max      float64 `json:"max"`
+	// CPU in cores over the window; -1 when not sampled.
+	ServerCores, LoadgenCores, OtherCores float64
+}
+
+// quietCores is the most CPU other processes may use for a window to count as quiet.
+const quietCores = 0.25
 
 // CatStats are the decisions for one category of the mix.
 type CatStats struct {
@@ -62,6 +84,10 @@ type Sample struct {
 	T      float64 `json:"t"` // seconds since the measured part began (negative: warm-up)
 	RSSMB  float64 `json:"rssMB"`
 	CPUSec float64 `json:"cpuSeconds"`
+	// MachineBusySec is the CPU time of every process on the machine, all cores added;
+	// LoadgenSec is the load generator's own.
+	MachineBusySec float64 `json:"machineBusySeconds"`
+	LoadgenSec     float64 `json:"loadgenSeconds"`
 }
 
 func summarize(o options, mix []Category, outs [][]outcome, measureStart, end time.Time, maxLag time.Duration, samples []Sample) *Result {
@@ -113,7 +139,63 @@ func summarize(o options, mix []Category, outs [][]outcome, measureStart, end ti
 		r.Categories[i].P99 = ms(pct(perCat[i], 0.99))
 	}
 	r.Memory = memory(samples, r.Throughput)
+	r.Windows, r.QuietP99, r.QuietWindows = windows(outs, o.window, samples)
 	return r
+}
+
+// windows cuts the measured part into windows of length w by scheduled time.
+func windows(outs [][]outcome, w time.Duration, samples []Sample) (ws []Window, quietP99 float64, quiet int) {
+	var byWin [][]time.Duration
+	for _, wk := range outs {
+		for _, x := range wk {
+			k := int(x.due / w)
+			if x.due < 0 {
+				continue
+			}
+			for len(byWin) <= k {
+				byWin = append(byWin, nil)
+			}
+			byWin[k] = append(byWin[k], x.latency)
+		}
+	}
+	var calm []time.Duration
+	for k, lat := range byWin {
+		slices.Sort(lat)
+		win := Window{StartS: (time.Duration(k) * w).Seconds(), Requests: len(lat), ServerCores: -1, LoadgenCores: -1, OtherCores: -1}
+		if len(lat) > 0 {
+			win.P50, win.P99, win.Max = ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(lat[len(lat)-1])
+		}
+		if a, b, ok := span(samples, win.StartS, win.StartS+w.Seconds()); ok {
+			dt := b.T - a.T
+			win.ServerCores = (b.CPUSec - a.CPUSec) / dt
+			win.LoadgenCores = (b.LoadgenSec - a.LoadgenSec) / dt
+			win.OtherCores = max(0, (b.MachineBusySec-a.MachineBusySec)/dt-win.ServerCores-win.LoadgenCores)
+			if win.OtherCores < quietCores {
+				quiet++
+				calm = append(calm, lat...)
+			}
+		}
+		ws = append(ws, win)
+	}
+	slices.Sort(calm)
+	return ws, ms(pct(calm, 0.99)), quiet
+}
+
+// span returns the first sample at or after from and the last at or before to, when they are at
+// least half a second apart.
+func span(samples []Sample, from, to float64) (a, b Sample, ok bool) {
+	i := slices.IndexFunc(samples, func(s Sample) bool { return s.T >= from-0.5 })
+	j := -1
+	for k := len(samples) - 1; k >= 0; k-- {
+		if samples[k].T <= to+0.5 {
+			j = k
+			break
+		}
+	}
+	if i < 0 || j < 0 || samples[j].T-samples[i].T < 0.5 {
+		return Sample{}, Sample{}, false
+	}
+	return samples[i], samples[j], true
 }
 
 // pct returns the q-quantile of sorted latencies (nearest rank).
@@ -187,6 +269,22 @@ func (r *Result) print(w io.Writer) {
 			fmt.Fprintf(w, " %.0fs=%.0fMB", m.Samples[i].T, m.Samples[i].RSSMB)
 		}
 		fmt.Fprintln(w)
+	}
+	if len(r.Windows) > 1 {
+		fmt.Fprintf(w, "timeline (window start s: p50/p99/max ms; CPU cores of server, load generator, other processes):\n")
+		for _, x := range r.Windows {
+			fmt.Fprintf(w, "  %5.0fs %6d req  %7.2f %8.2f %8.2f ms", x.StartS, x.Requests, x.P50, x.P99, x.Max)
+			if x.OtherCores >= 0 {
+				fmt.Fprintf(w, "   cpu %.2f %.2f %.2f", x.ServerCores, x.LoadgenCores, x.OtherCores)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if r.QuietWindows > 0 {
+		fmt.Fprintf(w, "p99 over the %d of %d windows in which other processes used < %.2f cores: %.2f ms\n",
+			r.QuietWindows, len(r.Windows), quietCores, r.QuietP99)
+	} else if len(r.Windows) > 0 && r.Windows[0].OtherCores >= 0 {
+		fmt.Fprintf(w, "no window was quiet (other processes used >= %.2f cores in each)\n", quietCores)
 	}
 	if r.LoadgenCPUCores > 0 {
 		fmt.Fprintf(w, "load generator CPU: %.2f cores\n", r.LoadgenCPUCores)
@@ -280,10 +378,33 @@ func (s *sampler) read() (Sample, error) {
 	if err != nil {
 		return Sample{}, err
 	}
+	busy := 0.0
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		busy, _ = machineBusy(b)
+	}
 	s.mu.Lock()
 	t := now.Sub(s.zero).Seconds()
 	s.mu.Unlock()
-	return Sample{T: t, RSSMB: float64(rss) / 1024, CPUSec: cpu}, nil
+	return Sample{T: t, RSSMB: float64(rss) / 1024, CPUSec: cpu, MachineBusySec: busy, LoadgenSec: ownCPU().Seconds()}, nil
+}
+
+// machineBusy returns the non-idle CPU time of all cores from /proc/stat's first line:
+// user, nice, system, irq, softirq and steal (guest time is part of user).
+func machineBusy(stat []byte) (float64, error) {
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("unexpected /proc/stat line %q", line)
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("unexpected /proc/stat line %q", line)
+		}
+		busy += v
+	}
+	return float64(busy) / clockTicks, nil
 }
 
 // vmRSS returns the VmRSS line of /proc/PID/status, in KiB.
