@@ -46,6 +46,7 @@ var (
 	rate     = flag.Float64("rate", 2000, "requests per second")
 	duration = flag.Duration("duration", 5*time.Minute, "measured duration of each server's run")
 	warmup   = flag.Duration("warmup", 10*time.Second, "load before the measured part, not counted")
+	window   = flag.Duration("window", 10*time.Second, "length of the windows of the latency timeline")
 	workers  = flag.Int("workers", 256, "most requests in flight")
 	http1    = flag.Bool("http1", false, "HTTP/1.1 instead of HTTP/2 (kube-apiserver uses HTTP/2)")
 	psaBin   = flag.String("psa", "", "the Pod Security Admission webhook binary (bench/webhook/build-psa.sh); empty: jobguard only")
@@ -215,7 +216,7 @@ func runLoad(t *testing.T, loadgen, label string, server []string, url, caFile, 
 
 	jsonOut := filepath.Join(dir, strings.ReplaceAll(label, " ", "-")+".json")
 	args := []string{"-url", url, "-ca", caFile, "-rate", fmt.Sprint(*rate), "-duration", duration.String(),
-		"-warmup", warmup.String(), "-workers", strconv.Itoa(*workers), "-pid", strconv.Itoa(cmd.Process.Pid),
+		"-warmup", warmup.String(), "-workers", strconv.Itoa(*workers), "-window", window.String(), "-pid", strconv.Itoa(cmd.Process.Pid),
 		"-label", label, "-json", jsonOut}
 	if *http1 {
 		args = append(args, "-http1")
