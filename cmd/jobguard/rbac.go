@@ -94,20 +94,9 @@ func (f *rbacInputFlags) load(ctx context.Context, c *cobra.Command, namespace s
 		return &rbacInput{objects: objs, inputs: f.files, errors: errs, namespace: namespace}, nil
 	}
 
-	cfg, err := f.kube.ToRESTConfig()
+	cfg, contextName, err := restConfigAndContext(f.kube)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w (or give manifests with -f)", err)
-	}
-	raw, err := f.kube.ToRawKubeConfigLoader().RawConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	contextName := raw.CurrentContext
-	if f.kube.Context != nil && *f.kube.Context != "" {
-		contextName = *f.kube.Context
-	}
-	if contextName == "" {
-		contextName = cfg.Host
+		return nil, fmt.Errorf("%w (or give manifests with -f)", err)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 60 * time.Second

@@ -190,23 +190,11 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 
 // clusterSource resolves the kubeconfig the kubectl way and returns a source that reads the cluster.
 func clusterSource(f *scanFlags, stderr io.Writer) (scan.Source, error) {
-	loader := f.kube.ToRawKubeConfigLoader()
-	cfg, err := f.kube.ToRESTConfig()
+	cfg, contextName, err := restConfigAndContext(f.kube)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
+		return nil, err
 	}
-	raw, err := loader.RawConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	contextName := raw.CurrentContext
-	if f.kube.Context != nil && *f.kube.Context != "" {
-		contextName = *f.kube.Context
-	}
-	if contextName == "" {
-		contextName = cfg.Host
-	}
-	ns, _, err := loader.Namespace()
+	ns, _, err := f.kube.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}

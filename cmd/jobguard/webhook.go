@@ -273,7 +273,9 @@ func runWebhook(ctx context.Context, c *cobra.Command, f *webhookFlags) error {
 		"cluster", restCfg.Host, "cluster_config", source,
 		"enforce", s.policy.Enforce.String(), "warn", s.policy.Warn.String(), "audit", s.policy.Audit.String())
 	go func() {
-		if informer.WaitForSync(ctx) {
+		// The watch's context, not ctx: a sync that happened just before a shutdown signal is
+		// still logged.
+		if informer.WaitForSync(watchCtx) {
 			log.Info("jobguard webhook: namespaces read; ready")
 		}
 	}()

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersv1 "k8s.io/client-go/listers/core/v1"
@@ -63,9 +64,13 @@ func NewNamespaceInformer(client kubernetes.Interface, log *slog.Logger) *Namesp
 func (n *NamespaceInformer) Start(ctx context.Context) { n.factory.Start(ctx.Done()) }
 
 // WaitForSync waits until the first list is in the cache, or ctx is done; it reports whether
-// synced.
+// synced. It checks every 10 ms (client-go's WaitForCacheSync checks every 100 ms), so whatever
+// waits on it learns of the sync about when /readyz does.
 func (n *NamespaceInformer) WaitForSync(ctx context.Context) bool {
-	return cache.WaitForCacheSync(ctx.Done(), n.informer.HasSynced)
+	err := wait.PollUntilContextCancel(ctx, 10*time.Millisecond, true, func(context.Context) (bool, error) {
+		return n.informer.HasSynced(), nil
+	})
+	return err == nil
 }
 
 // HasSynced reports whether the first list is in the cache.
