@@ -89,34 +89,46 @@ func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, 
 
 func loadAll(paths []string, stdin io.Reader, opts Options) *parser {
 	p := newParser(&opts)
+	walkPaths(paths, stdin, p)
+	return p
+}
+
+// inputs receives the inputs of a Load in order: problems with paths, files and stdin.
+type inputs interface {
+	fail(file string, line int, err error)
+	loadFile(path string, fi fs.FileInfo)
+	readFrom(name string, r io.Reader, sizeHint int64)
+}
+
+// walkPaths passes the inputs paths name to in, in order.
+func walkPaths(paths []string, stdin io.Reader, in inputs) {
 	for _, path := range paths {
 		if path == "-" {
 			if stdin == nil {
 				stdin = strings.NewReader("")
 			}
-			p.readFrom(StdinName, stdin, 0)
+			in.readFrom(StdinName, stdin, 0)
 			continue
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
-			p.fail(path, 0, pathError(err))
+			in.fail(path, 0, pathError(err))
 			continue
 		}
 		if fi.IsDir() {
-			p.walk(path)
+			walk(path, in)
 			continue
 		}
-		p.loadFile(path, fi)
+		in.loadFile(path, fi)
 	}
-	return p
 }
 
-// walk loads the manifests under root in lexical order. Unreadable entries are errors, and the
-// walk goes on.
-func (p *parser) walk(root string) {
+// walk passes the manifests under root to in, in lexical order. Unreadable entries are errors,
+// and the walk goes on.
+func walk(root string, in inputs) {
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			p.fail(path, 0, pathError(err))
+			in.fail(path, 0, pathError(err))
 			if d != nil && d.IsDir() && path != root {
 				return fs.SkipDir
 			}
@@ -134,44 +146,64 @@ func (p *parser) walk(root string) {
 		// Symlinks to files are followed; symlinks to directories are not (no loops).
 		fi, err := os.Stat(path)
 		if err != nil {
-			p.fail(path, 0, pathError(err))
+			in.fail(path, 0, pathError(err))
 			return nil
 		}
 		if fi.IsDir() {
 			return nil
 		}
-		p.loadFile(path, fi)
+		in.loadFile(path, fi)
 		return nil
 	})
 }
 
-// loadFile reads and parses one file. Files that are not regular (a pipe such as
-// <(helm template .)) are read up to the size limit.
+// loadFile reads and parses one file, with its bytes in a buffer reused from file to file
+// (nothing read keeps a reference to them).
 func (p *parser) loadFile(path string, fi fs.FileInfo) {
-	if fi.Mode().IsRegular() && fi.Size() > p.opts.maxSize() {
-		p.fail(path, 0, tooLarge(fi.Size(), p.opts.maxSize()))
+	data, err := readFile(path, fi, p.opts.maxSize(), p.read)
+	p.read = data
+	if err != nil {
+		p.fail(path, 0, err)
 		return
+	}
+	p.parse(path, data)
+}
+
+// readFrom reads r whole (up to the size limit) and parses it as file name.
+func (p *parser) readFrom(name string, r io.Reader, sizeHint int64) {
+	data, err := readAll(r, sizeHint, p.opts.maxSize(), p.read)
+	p.read = data
+	if err != nil {
+		p.fail(name, 0, err)
+		return
+	}
+	p.parse(name, data)
+}
+
+// readFile reads the file path, whose FileInfo is fi, with readAll. Files that are not regular (a
+// pipe such as <(helm template .)) are read up to the size limit max.
+func readFile(path string, fi fs.FileInfo, max int64, buf []byte) ([]byte, error) {
+	if fi.Mode().IsRegular() && fi.Size() > max {
+		return buf[:0], tooLarge(fi.Size(), max)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		p.fail(path, 0, pathError(err))
-		return
+		return buf[:0], pathError(err)
 	}
 	defer f.Close()
 	var sizeHint int64
 	if fi.Mode().IsRegular() {
 		sizeHint = fi.Size()
 	}
-	p.readFrom(path, f, sizeHint)
+	return readAll(f, sizeHint, max, buf)
 }
 
-// readFrom reads r whole (up to the size limit) and parses it as file name. The bytes go to a
-// buffer reused from file to file (nothing read keeps a reference to them), which is sized once
-// for a file of sizeHint bytes.
-func (p *parser) readFrom(name string, r io.Reader, sizeHint int64) {
-	max := p.opts.maxSize()
+// readAll reads r whole into buf, which it replaces with a bigger one when needed, sized once for
+// sizeHint bytes. It returns the bytes read (in buf's array or the new one, even on an error) and
+// the error to report for the input, for one over max bytes too.
+func readAll(r io.Reader, sizeHint, max int64, buf []byte) ([]byte, error) {
 	r = io.LimitReader(r, max+1)
-	data := p.read[:0]
+	data := buf[:0]
 	if want := int(min(sizeHint, max)) + 1; cap(data) < want {
 		data = make([]byte, 0, want)
 	}
@@ -185,16 +217,13 @@ func (p *parser) readFrom(name string, r io.Reader, sizeHint int64) {
 			break
 		}
 		if err != nil {
-			p.fail(name, 0, pathError(err))
-			return
+			return data, pathError(err)
 		}
 	}
-	p.read = data
 	if int64(len(data)) > max {
-		p.fail(name, 0, fmt.Errorf("%w (over the limit of %s)", ErrTooLarge, size(max)))
-		return
+		return data, fmt.Errorf("%w (over the limit of %s)", ErrTooLarge, size(max))
 	}
-	p.parse(name, data)
+	return data, nil
 }
 
 func tooLarge(n, max int64) error {

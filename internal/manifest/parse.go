@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,11 +37,16 @@ func parseBytes(name string, data []byte, opts Options, perDocument, noFast bool
 }
 
 // parser accumulates the objects and errors of one Load or Parse call and holds the buffers reused
-// from one object to the next.
+// from one object to the next. A parallel Load has one parser per worker (see loader), none of
+// whose state is shared.
 type parser struct {
 	opts *Options
 	objs []*input.Object
 	errs []error
+	// notes, when buffer is set, holds the skip notes for the loader to pass on in input order
+	// (Options.Skipped is called from one goroutine); otherwise they go to Options.Skipped at once.
+	notes  []note
+	buffer bool
 
 	file string
 	w    walker
@@ -58,11 +64,18 @@ type parser struct {
 	read     []byte          // file contents, reused from file to file
 }
 
+// note is a skip note kept for Options.Skipped.
+type note struct {
+	file string
+	line int
+	why  string
+}
+
 // fastResult is what the fast path did with a document: whether it read it, and the objects it
-// found, fastObjs[from:to].
+// found.
 type fastResult struct {
-	from, to int
-	ok       bool
+	objs []*input.Object
+	ok   bool
 }
 
 func newParser(opts *Options) *parser { return &parser{opts: opts, known: map[[2]string]bool{}} }
@@ -94,24 +107,39 @@ func (p *parser) parse(name string, data []byte) {
 	chunks := p.chunks[:0]
 	splitDocuments(data, func(c chunk) { chunks = append(chunks, c) })
 	p.chunks = chunks
-	// The fast path reads what it can; runs of documents it left go to yaml.v3, in order.
-	done, objs := p.done[:0], p.fastObjs[:0]
-	for _, c := range chunks {
-		r := fastResult{from: len(objs)}
+	done := slices.Grow(p.done[:0], len(chunks))[:len(chunks)]
+	objs := p.fastChunks(chunks, done, p.fastObjs[:0])
+	p.finish(data, chunks, done)
+	clear(objs)
+	clear(done)
+	p.done, p.fastObjs = done[:0], objs[:0]
+}
+
+// fastChunks reads the documents chunks with the fast path, appending the objects it reads to
+// objs, and says in done[i] what it did with chunks[i].
+func (p *parser) fastChunks(chunks []chunk, done []fastResult, objs []*input.Object) []*input.Object {
+	for i, c := range chunks {
+		from, ok := len(objs), false
 		if !p.noFast {
-			objs, r.ok = p.fastDocument(c, objs)
+			objs, ok = p.fastDocument(c, objs)
 		}
 		p.docs++
-		if r.ok {
+		if ok {
 			p.fastDocs++
 		}
-		r.to = len(objs)
-		done = append(done, r)
+		// Later appends may move objs; this slice keeps the array these objects are in.
+		done[i] = fastResult{objs: objs[from:len(objs):len(objs)], ok: ok}
 	}
+	return objs
+}
+
+// finish passes on the objects of the documents of data that the fast path read, in order, and
+// reads the others with yaml.v3: runs of them with one decoder where it can.
+func (p *parser) finish(data []byte, chunks []chunk, done []fastResult) {
 	stream := -1 // whether data is streamable, once known
 	for i := 0; i < len(chunks); {
 		if r := done[i]; r.ok {
-			p.objs = append(p.objs, objs[r.from:r.to]...)
+			p.objs = append(p.objs, r.objs...)
 			i++
 			continue
 		}
@@ -136,8 +164,6 @@ func (p *parser) parse(name string, data []byte) {
 		}
 		i = j
 	}
-	clear(objs)
-	p.done, p.fastObjs = done[:0], objs[:0]
 }
 
 // chunk is one document of a file: its bytes, their offset in the file, the line it starts at,
@@ -423,7 +449,11 @@ func (p *parser) root(root *yaml.Node, lineOff, size, start int) {
 }
 
 func (p *parser) skip(line int, why string) {
-	if p.opts.Skipped != nil {
+	switch {
+	case p.opts.Skipped == nil:
+	case p.buffer:
+		p.notes = append(p.notes, note{p.file, line, why})
+	default:
 		p.opts.Skipped(p.file, line, why)
 	}
 }
