@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/jobguard/jobguard/internal/input"
@@ -87,7 +88,12 @@ func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, 
 	return p.objs, p.errs
 }
 
+// loadAll loads paths with one parser, or in parallel on GOMAXPROCS goroutines when there are
+// several (see loader), which gives the same results.
 func loadAll(paths []string, stdin io.Reader, opts Options) *parser {
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		return loadParallel(paths, stdin, &opts, n)
+	}
 	p := newParser(&opts)
 	walkPaths(paths, stdin, p)
 	return p
