@@ -136,23 +136,16 @@ func TestWebhookLoad(t *testing.T) {
 	}
 }
 
-// loadJobguard loads jobguard's webhook: the real command when the binary has it, else the stand-in
-// built from the same package.
+// loadJobguard loads `jobguard webhook`, with default settings but for -jobguard-args.
 func loadJobguard(t *testing.T, jobguard, loadgen, bin, kubeconfig string) *result {
+	if out, err := exec.Command(jobguard, "webhook", "--help").CombinedOutput(); err != nil {
+		t.Fatalf("%s has no webhook command: %v\n%s", jobguard, err, out)
+	}
 	dir := filepath.Join(bin, "jobguard-certs")
 	port := freePort(t)
-	var args []string
-	label := "jobguard webhook"
-	if exec.Command(jobguard, "webhook", "--help").Run() == nil {
-		args = []string{jobguard, "webhook", "--self-signed", dir, "--addr", "127.0.0.1:" + port, "--kubeconfig", kubeconfig}
-		args = append(args, strings.Fields(*jgExtra)...)
-	} else {
-		server := goBuild(t, bin, "./bench/webhook/server")
-		args = []string{server, "-self-signed", dir, "-addr", "127.0.0.1:" + port, "-kubeconfig", kubeconfig}
-		label = "jobguard (bench server)"
-		t.Log("this jobguard has no webhook command yet: using bench/webhook/server, built from internal/webhook")
-	}
-	return runLoad(t, loadgen, label, args, "https://127.0.0.1:"+port+"/validate", filepath.Join(dir, webhook.CAFileName), bin)
+	args := []string{jobguard, "webhook", "--self-signed", dir, "--addr", "127.0.0.1:" + port, "--kubeconfig", kubeconfig}
+	args = append(args, strings.Fields(*jgExtra)...)
+	return runLoad(t, loadgen, "jobguard webhook", args, "https://127.0.0.1:"+port+"/validate", filepath.Join(dir, webhook.CAFileName), bin)
 }
 
 // loadPSA loads the Pod Security Admission webhook, with a certificate of its own.
