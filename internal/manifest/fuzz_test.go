@@ -91,7 +91,33 @@ func FuzzParse(f *testing.F) {
 		}
 		checkJSON(t, data)
 		checkStream(t, data)
+		checkParallel(t, data)
 	})
+}
+
+// checkParallel checks that a parallel load of data, with every document in a task of its own,
+// gives what Parse gives.
+func checkParallel(t *testing.T, data []byte) {
+	const max = 1 << 20
+	if len(data) > max {
+		return
+	}
+	read := func(parallel bool) loaded {
+		var l loaded
+		opts := Options{MaxFileSize: max, Skipped: func(file string, line int, why string) {
+			l.notes = append(l.notes, fmt.Sprintf("%s:%d: %s", file, line, why))
+		}}
+		if parallel {
+			p := loadParallel([]string{"-"}, bytes.NewReader(data), &opts, 2, 1)
+			l.objs, l.errs = p.objs, p.errs
+		} else {
+			l.objs, l.errs = Parse(StdinName, data, opts)
+		}
+		return l
+	}
+	if diff := sameLoad(read(true), read(false)); diff != "" {
+		t.Fatalf("parallel and sequential reads differ: %s", diff)
+	}
 }
 
 // checkStream checks that the single-decoder path reads data exactly as reading each document

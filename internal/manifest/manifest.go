@@ -92,7 +92,7 @@ func Load(paths []string, stdin io.Reader, opts Options) (objs []*input.Object, 
 // several (see loader), which gives the same results.
 func loadAll(paths []string, stdin io.Reader, opts Options) *parser {
 	if n := runtime.GOMAXPROCS(0); n > 1 {
-		return loadParallel(paths, stdin, &opts, n)
+		return loadParallel(paths, stdin, &opts, n, batchBytes)
 	}
 	p := newParser(&opts)
 	walkPaths(paths, stdin, p)

@@ -33,7 +33,8 @@ var batchBytes = 64 << 10
 
 // loader runs a parallel Load.
 type loader struct {
-	opts *Options
+	opts  *Options
+	batch int // batchBytes, or less in tests
 	// states holds the parsers not in use (nil for one not made yet): a task takes one to run.
 	states chan *parser
 	// bufs holds the file buffers not in use: Load's goroutine takes one to start a job.
@@ -64,10 +65,11 @@ type batch struct {
 	done   []fastResult // what the fast path did with each of chunks
 }
 
-// loadParallel loads paths with n workers.
-func loadParallel(paths []string, stdin io.Reader, opts *Options, n int) *parser {
+// loadParallel loads paths with n workers, in batches of batch bytes of documents.
+func loadParallel(paths []string, stdin io.Reader, opts *Options, n, batch int) *parser {
 	l := &loader{
 		opts:   opts,
+		batch:  batch,
 		states: make(chan *parser, n),
 		bufs:   make(chan []byte, n),
 		out:    newParser(opts),
@@ -190,7 +192,7 @@ func (l *loader) take() *parser {
 }
 
 // parse splits the input of j into documents and reads them, as parser.parse does, with p: it
-// starts a task for every batchBytes of documents, and reads the last ones itself.
+// starts a task for every l.batch bytes of documents, and reads the last ones itself.
 func (l *loader) parse(j *job, p *parser, data []byte) {
 	data, ok := text(data)
 	if !ok {
@@ -204,8 +206,8 @@ func (l *loader) parse(j *job, p *parser, data []byte) {
 	from, n := 0, 0 // the first chunk of the next batch, and the bytes it has so far
 	splitDocuments(data, func(c chunk) {
 		chunks = append(chunks, c)
-		if n += len(c.doc); n >= batchBytes {
-			b := l.batch(j, chunks[from:])
+		if n += len(c.doc); n >= l.batch {
+			b := l.addBatch(j, chunks[from:])
 			j.pending.Add(1)
 			go func() {
 				p := l.take()
@@ -216,11 +218,11 @@ func (l *loader) parse(j *job, p *parser, data []byte) {
 		}
 	})
 	j.chunks = chunks
-	l.read(j, l.batch(j, chunks[from:]), p)
+	l.read(j, l.addBatch(j, chunks[from:]), p)
 }
 
-// batch adds a batch of chunks to j.
-func (l *loader) batch(j *job, chunks []chunk) *batch {
+// addBatch adds a batch of chunks to j.
+func (l *loader) addBatch(j *job, chunks []chunk) *batch {
 	b := &batch{chunks: chunks[:len(chunks):len(chunks)], done: make([]fastResult, len(chunks))}
 	j.batches = append(j.batches, b)
 	return b
