@@ -9,6 +9,10 @@
 // node tree, which is converted the same way. Both give the same JSON and lines (FuzzFastPath).
 // Scalars follow what kubectl does through sigs.k8s.io/yaml, except that yes/no/on/off stay strings
 // (YAML 1.2, as yaml.v3 reads them).
+//
+// With GOMAXPROCS > 1, Load reads several files at once, and the documents of a large file in
+// parallel batches (parallel.go); its results are those of a sequential load, in the same order
+// (TestParallelLoad, FuzzParse).
 package manifest
 
 import (
@@ -34,7 +38,8 @@ const StdinName = "<stdin>"
 type Options struct {
 	// Skipped, when set, receives a note for each document that is skipped on purpose, e.g.
 	// ("values.yaml", 1, "skipped: no apiVersion/kind"). Empty and comment-only documents are
-	// ignored silently.
+	// ignored silently. It is called in input order, from the goroutine that called Load or
+	// Parse.
 	Skipped func(file string, line int, why string)
 	// MaxFileSize is the largest input accepted, in bytes (DefaultMaxFileSize when <= 0). A bigger
 	// file is an error naming its size.
