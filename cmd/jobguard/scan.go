@@ -165,7 +165,7 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 		debug.SetGCPercent(scanGCPercent)
 	}
 	if source == nil {
-		source = scan.FileSource(args, stdinOf(c), skipped)
+		source = scan.FileSource(args, c.InOrStdin(), skipped)
 	}
 	code := scan.Run(ctx, scan.Options{
 		Source: source,
@@ -207,8 +207,6 @@ func clusterSource(f *scanFlags, stderr io.Writer) (scan.Source, error) {
 		Progress:      progress.New(stderr, "reading cluster", 0),
 	}), nil
 }
-
-func stdinOf(c *cobra.Command) io.Reader { return c.InOrStdin() }
 
 func countOf(s []string, v string) int {
 	n := 0

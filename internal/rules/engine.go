@@ -159,10 +159,7 @@ func (e *Engine) toFinding(r *Rule, obj *input.Object, res Result) finding.Findi
 	if s, ok := e.cfg.Rules.Severity[r.ID]; ok {
 		sev = s
 	}
-	attack := e.attack[r]
-	if attack == nil { // a rule registered after New
-		attack = appendUnique([]string{Technique}, r.Attack...)
-	}
+	attack := e.attack[r] // every rule Evaluate runs got its list in New
 	if len(res.Attack) > 0 {
 		attack = appendUnique(append([]string(nil), attack...), res.Attack...)
 	}

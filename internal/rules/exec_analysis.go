@@ -275,12 +275,12 @@ func execResults(ctx *Context, w *workload.Workload, class cmdline.Class) []Resu
 			continue
 		}
 		if last != nil && last.Container.Path == in.Container.Path && last.Where == in.Where && last.Path == in.Path {
-			out[len(out)-1].Message += "; " + in.Detail + " (" + truncate(in.Evidence, 200) + ")"
+			out[len(out)-1].Message += "; " + evidenceClause(in)
 			continue
 		}
 		last = in
 		out = append(out, Result{
-			Message:   string(in.Container.Type) + " " + quote(in.Container.Name) + " " + in.Where + ": " + in.Detail + " (" + truncate(in.Evidence, 200) + ")",
+			Message:   string(in.Container.Type) + " " + quote(in.Container.Name) + " " + in.Where + ": " + evidenceClause(in),
 			Path:      in.Path,
 			Container: in.Container.Name,
 			Image:     in.Container.Image,
@@ -288,3 +288,7 @@ func execResults(ctx *Context, w *workload.Workload, class cmdline.Class) []Resu
 	}
 	return out
 }
+
+// evidenceClause is "detail (evidence)"; cmdline already keeps evidence on one line of at most 200
+// bytes.
+func evidenceClause(in *execIndicator) string { return in.Detail + " (" + in.Evidence + ")" }

@@ -4,7 +4,6 @@ package scan
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -180,6 +179,3 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 	}
 	return out, resources
 }
-
-// ErrUsage marks errors in how the command was called.
-var ErrUsage = errors.New("usage")
