@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kjson "sigs.k8s.io/json"
 
+	jsoniter "github.com/json-iterator/go"
+
 	"github.com/jobguard/jobguard/internal/finding"
 )
 
@@ -109,15 +111,42 @@ func Group(apiVersion string) string {
 // Known reports whether Decode returns a typed object for the apiVersion and kind.
 func Known(apiVersion, kind string) bool { return newObject(Group(apiVersion), kind) != nil }
 
+// fastJSON decodes valid JSON about twice as fast as sigs.k8s.io/json (a copy of encoding/json,
+// which validates the whole document before it decodes it), with field names matched
+// case-sensitively as there. json-iterator is already part of the binary through
+// k8s.io/apimachinery.
+var fastJSON = jsoniter.Config{CaseSensitive: true}.Froze()
+
 // Decode decodes the JSON of one object into its typed form. It returns (nil, nil) for kinds
-// jobguard does not decode. A field of the wrong type is an error naming the field.
+// jobguard does not decode. A field of the wrong type, or data that is not JSON, is an error naming
+// the field or the offset. It decodes as sigs.k8s.io/json, the API server's own decoder.
 func Decode(apiVersion, kind string, data []byte) (any, error) {
+	return decodeStrict(apiVersion, kind, data)
+}
+
+// DecodeValid is Decode for data known to be valid JSON in UTF-8, such as what the manifest reader
+// writes: it decodes about twice as fast and returns the same object or error. (The fast decoder
+// neither validates the parts of a document it skips nor replaces invalid UTF-8; on valid JSON in
+// UTF-8 it decodes to exactly what sigs.k8s.io/json gives, which FuzzDecode checks, and whenever
+// it refuses a document, Decode's answer is returned.)
+func DecodeValid(apiVersion, kind string, data []byte) (any, error) {
 	obj := newObject(Group(apiVersion), kind)
 	if obj == nil {
 		return nil, nil
 	}
-	// Field names match case-sensitively, as in the API server: encoding/json would let a second
-	// key "Image" hide the "image" that the cluster actually runs.
+	if err := fastJSON.Unmarshal(data, obj); err == nil {
+		return obj, nil
+	}
+	return decodeStrict(apiVersion, kind, data)
+}
+
+// decodeStrict decodes with sigs.k8s.io/json. Field names match case-sensitively, as in the API
+// server: encoding/json would let a second key "Image" hide the "image" that the cluster runs.
+func decodeStrict(apiVersion, kind string, data []byte) (any, error) {
+	obj := newObject(Group(apiVersion), kind)
+	if obj == nil {
+		return nil, nil
+	}
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
 		return nil, fmt.Errorf("%s %s: %s", apiVersion, kind, cleanJSONError(err))
 	}

@@ -178,7 +178,7 @@ func (p *parser) fastObject(inList bool) *input.Object {
 	obj := &input.Object{Source: src, Lines: p.w.lines()}
 	if p.isKnown(apiVersion, kind) {
 		var err error
-		if obj.Obj, err = input.Decode(apiVersion, kind, p.w.buf); err != nil {
+		if obj.Obj, err = input.DecodeValid(apiVersion, kind, p.w.buf); err != nil {
 			f.bail() // the yaml.v3 path reports it at the line of the field
 		}
 	}

@@ -597,7 +597,7 @@ func (p *parser) object(m *yaml.Node, listDepth, aliasLine int) {
 	}
 	obj := &input.Object{Source: src, Lines: w.lines()}
 	if known {
-		obj.Obj, err = input.Decode(apiVersion, kind, w.buf)
+		obj.Obj, err = input.DecodeValid(apiVersion, kind, w.buf)
 		if err != nil {
 			p.fail(p.file, p.decodeErrorLine(m, src, aliasLine > 0), err)
 			return
