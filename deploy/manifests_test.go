@@ -94,7 +94,7 @@ func typed(t *testing.T, objs []*unstructured.Unstructured, kind, name string, o
 func TestOwnScan(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := scan.Run(context.Background(), scan.Options{
-		Source: scan.FileSource([]string{"."}, nil, nil),
+		Source: scan.FileSource([]string{"."}, nil, nil, nil),
 		Engine: rules.Options{PSS: api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, PSSLevelFixed: true, PSSVersionFixed: true},
 		Format: "json",
 		FailOn: finding.SeverityMedium,

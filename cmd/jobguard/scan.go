@@ -18,12 +18,14 @@ import (
 	"github.com/jobguard/jobguard/internal/cluster"
 	"github.com/jobguard/jobguard/internal/config"
 	"github.com/jobguard/jobguard/internal/finding"
+	"github.com/jobguard/jobguard/internal/gcbudget"
 	"github.com/jobguard/jobguard/internal/progress"
 	"github.com/jobguard/jobguard/internal/rules"
 	"github.com/jobguard/jobguard/internal/scan"
 )
 
-// scanGCPercent is scan's garbage-collector target when GOGC is not set (the Go default is 100).
+// scanGCPercent is the garbage-collector target of a cluster scan when GOGC is not set (the Go
+// default is 100).
 const scanGCPercent = 75
 
 type scanFlags struct {
@@ -159,13 +161,16 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// A scan holds every object it read until all are judged; a smaller GC target keeps its peak
-	// memory near that live set for a little more CPU. GOGC in the environment wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(scanGCPercent)
-	}
 	if source == nil {
-		source = scan.FileSource(args, c.InOrStdin(), skipped)
+		// Files: the collector's budget grows with the input read (see gcbudget).
+		budget := gcbudget.Start()
+		source = scan.FileSource(args, c.InOrStdin(), skipped, budget.Add)
+		source = afterLoad(source, budget.Loaded)
+	} else if os.Getenv("GOGC") == "" {
+		// A cluster: the input's size is not known before it is read. A scan holds every object
+		// it read until all are judged; a smaller GC target keeps its peak memory near that
+		// live set for a little more CPU. GOGC in the environment wins.
+		debug.SetGCPercent(scanGCPercent)
 	}
 	code := scan.Run(ctx, scan.Options{
 		Source: source,
@@ -186,6 +191,15 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 		return exitError{code}
 	}
 	return nil
+}
+
+// afterLoad returns src, which calls loaded once it has loaded.
+func afterLoad(src scan.Source, loaded func()) scan.Source {
+	return func(ctx context.Context) (*scan.Loaded, error) {
+		l, err := src(ctx)
+		loaded()
+		return l, err
+	}
 }
 
 // clusterSource resolves the kubeconfig the kubectl way and returns a source that reads the cluster.

@@ -44,6 +44,16 @@ type Options struct {
 	// MaxFileSize is the largest input accepted, in bytes (DefaultMaxFileSize when <= 0). A bigger
 	// file is an error naming its size.
 	MaxFileSize int64
+	// Read, when set, is told the size in bytes of each input once it is read and before it is
+	// parsed (the scan command sizes its memory budget with it). Load may call it from several
+	// goroutines at once.
+	Read func(bytes int)
+}
+
+func (o *Options) read(n int) {
+	if o.Read != nil {
+		o.Read(n)
+	}
 }
 
 func (o *Options) maxSize() int64 {
@@ -177,6 +187,7 @@ func (p *parser) loadFile(path string, fi fs.FileInfo) {
 		p.fail(path, 0, err)
 		return
 	}
+	p.opts.read(len(data))
 	p.parse(path, data)
 }
 
@@ -188,6 +199,7 @@ func (p *parser) readFrom(name string, r io.Reader, sizeHint int64) {
 		p.fail(name, 0, err)
 		return
 	}
+	p.opts.read(len(data))
 	p.parse(name, data)
 }
 

@@ -158,6 +158,7 @@ func (l *loader) loadFile(path string, fi fs.FileInfo) {
 			j.errs = append(j.errs, &Error{File: path, Err: err})
 			l.done(j)
 		} else {
+			l.opts.read(len(data))
 			l.parse(j, p, data)
 		}
 		l.states <- p
@@ -174,6 +175,7 @@ func (l *loader) readFrom(name string, r io.Reader, sizeHint int64) {
 		l.done(j)
 		return
 	}
+	l.opts.read(len(data))
 	go func() {
 		p := l.take()
 		l.parse(j, p, data)
