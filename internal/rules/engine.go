@@ -1,8 +1,9 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"k8s.io/pod-security-admission/api"
@@ -111,35 +112,46 @@ func (e *Engine) PSSFor(set *input.Set, namespace string) api.LevelVersion {
 // Evaluate judges one object of set (set may be nil) and returns its findings, suppressed ones
 // included and marked. Objects that run no pods have no findings.
 func (e *Engine) Evaluate(set *input.Set, obj *input.Object) []finding.Finding {
+	out := e.EvaluateAppend(nil, set, obj)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// EvaluateAppend is Evaluate, appending the findings to dst: a caller that judges many objects
+// reuses one buffer instead of allocating for each.
+func (e *Engine) EvaluateAppend(dst []finding.Finding, set *input.Set, obj *input.Object) []finding.Finding {
 	w := workload.From(obj.Obj)
 	if w == nil {
-		return nil
+		return dst
 	}
 	if set == nil {
 		set = input.NewSet([]*input.Object{obj})
 	}
 	ctx := &Context{Object: obj, Set: set, Config: e.cfg, PSS: e.PSSFor(set, w.Namespace())}
-	out := make([]finding.Finding, 0, 8)
+	start := len(dst)
 	for _, r := range e.rules {
 		for _, res := range r.Check(ctx, w) {
-			out = append(out, e.toFinding(r, obj, res))
+			dst = append(dst, e.toFinding(r, obj, res))
 		}
 	}
+	out := dst[start:]
 	if len(out) == 0 {
-		return nil
+		return dst
 	}
 	suppress(out, w, e.cfg)
 	combine(out)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Severity != out[j].Severity {
-			return out[i].Severity > out[j].Severity
+	slices.SortStableFunc(out, func(a, b finding.Finding) int {
+		if a.Severity != b.Severity {
+			return cmp.Compare(b.Severity, a.Severity)
 		}
-		if out[i].Rule != out[j].Rule {
-			return out[i].Rule < out[j].Rule
+		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+			return c
 		}
-		return out[i].Resource.Path < out[j].Resource.Path
+		return strings.Compare(a.Resource.Path, b.Resource.Path)
 	})
-	return out
+	return dst
 }
 
 // EvaluateAll judges every object of set, in input order.
@@ -191,10 +203,13 @@ func (e *Engine) toFinding(r *Rule, obj *input.Object, res Result) finding.Findi
 
 // suppress marks findings suppressed by the object's annotations or the config's exemptions.
 func suppress(fs []finding.Finding, w *workload.Workload, cfg *config.Config) {
-	ignored := map[string]bool{}
-	for _, id := range strings.Split(w.Meta.Annotations[AnnotationIgnore], ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			ignored[id] = true
+	var ignored map[string]bool
+	if list := w.Meta.Annotations[AnnotationIgnore]; list != "" {
+		ignored = map[string]bool{}
+		for _, id := range strings.Split(list, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ignored[id] = true
+			}
 		}
 	}
 	reason := w.Meta.Annotations[AnnotationIgnoreReason]

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,29 +36,38 @@ func analyseWorkload(ctx *Context, w *workload.Workload) []execIndicator {
 		volumes[w.PodSpec.Volumes[i].Name] = &w.PodSpec.Volumes[i]
 	}
 	for _, c := range w.Containers() {
-		opts := &cmdline.Options{Env: literalEnv(c.Container), HostMounts: hostMounts(c.Container, volumes)}
+		var opts *cmdline.Options // built for the first command line analysed
+		options := func() *cmdline.Options {
+			if opts == nil {
+				opts = &cmdline.Options{Env: literalEnv(c.Container), HostMounts: hostMounts(c.Container, volumes)}
+			}
+			return opts
+		}
 		add := func(where, p string, inds []cmdline.Indicator) {
 			for _, in := range inds {
 				out = append(out, execIndicator{Indicator: in, Container: c, Where: where, Path: p})
 			}
 		}
-		argv := append(append([]string{}, c.Command...), c.Args...)
+		argv := c.Command
+		if len(c.Args) > 0 {
+			argv = append(c.Command[:len(c.Command):len(c.Command)], c.Args...)
+		}
 		if len(argv) > 0 {
 			where, p := "command", c.Path+".command"
 			if len(c.Command) == 0 {
 				where, p = "args", c.Path+".args"
 			}
-			add(where, p, analyseArgv(argv, opts))
+			add(where, p, analyseArgv(argv, c.Container, volumes, options))
 			if mountsConfigMap(c.Container, volumes) {
 				for _, file := range cmdline.ScriptFiles(argv) {
 					if script, from := configMapScript(ctx, w, c.Container, volumes, file); script != "" {
-						add("script "+file+" from "+from, p, cmdline.AnalyzeFile(file, script, opts))
+						add("script "+file+" from "+from, p, cmdline.AnalyzeFile(file, script, options()))
 					}
 				}
 			}
 		}
 		for _, h := range execHandlers(c) {
-			add(h.where, h.path, cmdline.AnalyzeWith(h.command, opts))
+			add(h.where, h.path, cmdline.AnalyzeWith(h.command, options()))
 		}
 		for i, e := range c.Env {
 			p := c.Path + ".env[" + strconv.Itoa(i) + "]"
@@ -100,16 +108,35 @@ var argvCache = struct {
 
 const argvCacheMax = 8192
 
-func analyseArgv(argv []string, opts *cmdline.Options) []cmdline.Indicator {
+// analyseArgv analyses the command line argv of container c; options builds the analysis options
+// (c's literal env and host mounts), which only a cache miss needs. The key lists c's literal env
+// entries and host mounts in order: the same lists give the same options.
+func analyseArgv(argv []string, c *corev1.Container, volumes map[string]*corev1.Volume, options func() *cmdline.Options) []cmdline.Indicator {
 	var b strings.Builder
 	for _, a := range argv {
 		b.WriteString(a)
 		b.WriteByte(0)
 	}
 	b.WriteByte(1)
-	writeSorted(&b, opts.Env)
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			b.WriteString(e.Name)
+			b.WriteByte(0)
+			b.WriteString(e.Value)
+			b.WriteByte(0)
+		}
+	}
 	b.WriteByte(2)
-	writeSorted(&b, opts.HostMounts)
+	for _, vm := range c.VolumeMounts {
+		if v := volumes[vm.Name]; v != nil && v.HostPath != nil {
+			b.WriteString(vm.MountPath)
+			b.WriteByte(0)
+			b.WriteString(v.HostPath.Path)
+			b.WriteByte(0)
+			b.WriteString(vm.SubPath)
+			b.WriteByte(0)
+		}
+	}
 	key := b.String()
 	argvCache.Lock()
 	inds, ok := argvCache.m[key]
@@ -117,7 +144,7 @@ func analyseArgv(argv []string, opts *cmdline.Options) []cmdline.Indicator {
 	if ok {
 		return inds
 	}
-	inds = cmdline.AnalyzeWith(argv, opts)
+	inds = cmdline.AnalyzeWith(argv, options())
 	argvCache.Lock()
 	if len(argvCache.m) >= argvCacheMax {
 		clear(argvCache.m)
@@ -125,20 +152,6 @@ func analyseArgv(argv []string, opts *cmdline.Options) []cmdline.Indicator {
 	argvCache.m[key] = inds
 	argvCache.Unlock()
 	return inds
-}
-
-func writeSorted(b *strings.Builder, m map[string]string) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(m[k])
-		b.WriteByte(0)
-	}
 }
 
 type handler struct {

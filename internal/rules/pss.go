@@ -308,7 +308,8 @@ func (t *pssTable) rule(i int) func(*Context, *workload.Workload) []Result {
 		if reason == "" {
 			reason = policy.UnknownForbiddenReason
 		}
-		msg := "violates PodSecurity " + quote(ctx.PSS.String()) + ": " + reason
+		lv := ctx.Memo("pss-level-version", func() any { return quote(ctx.PSS.String()) }).(string)
+		msg := "violates PodSecurity " + lv + ": " + reason
 		if res.ForbiddenDetail != "" {
 			msg += " (" + res.ForbiddenDetail + ")"
 		}
