@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"github.com/jobguard/jobguard/internal/finding"
 	"io"
 	"os"
 	"path/filepath"
@@ -189,7 +190,7 @@ func review(args []string) error {
 		pprof.StopCPUProfile()
 	}
 	t = begin()
-	if err := report.WriteJSON(io.Discard, res.Findings, report.Meta{Inputs: args, Resources: res.Bindings + res.Workloads}); err != nil {
+	if err := report.WriteJSON(io.Discard, finding.Batches{res.Findings}, report.Meta{Inputs: args, Resources: res.Bindings + res.Workloads}); err != nil {
 		return err
 	}
 	phase("report", t)

@@ -352,16 +352,16 @@ func runRBACReview(c *cobra.Command, f *rbacReviewFlags) error {
 	}
 	switch f.output {
 	case "json":
-		err = report.WriteJSON(out, res.Findings, meta)
+		err = report.WriteJSON(out, finding.Batches{res.Findings}, meta)
 	case "sarif":
-		err = report.WriteSARIF(out, res.Findings, meta, reviewRules())
+		err = report.WriteSARIF(out, finding.Batches{res.Findings}, meta, reviewRules())
 	default:
-		err = report.WriteTable(out, res.Findings, meta, report.TableOptions{Color: color, ShowSuppressed: f.showSuppressed})
+		err = report.WriteTable(out, finding.Batches{res.Findings}, meta, report.TableOptions{Color: color, ShowSuppressed: f.showSuppressed})
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
-	if code := scan.ExitCode(res.Findings, failOn, len(in.errors) > 0, len(warnings) > 0); code != 0 {
+	if code := scan.ExitCode(finding.Batches{res.Findings}, failOn, len(in.errors) > 0, len(warnings) > 0); code != 0 {
 		return exitError{code}
 	}
 	return nil

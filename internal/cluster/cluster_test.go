@@ -145,8 +145,9 @@ func TestScanClusterFindings(t *testing.T) {
 	if len(loaded.Warnings)+len(loaded.Errors) > 0 {
 		t.Fatalf("admin scan is incomplete: %v %v", loaded.Warnings, loaded.Errors)
 	}
-	got, _ := scan.Evaluate(eng, input.NewSet(loaded.Objects), nil)
-	want, _ := scan.Evaluate(eng, input.NewSet(fileObjs), nil)
+	gotBatches, _ := scan.Evaluate(eng, input.NewSet(loaded.Objects), nil)
+	wantBatches, _ := scan.Evaluate(eng, input.NewSet(fileObjs), nil)
+	got, want := slices.Concat(gotBatches...), slices.Concat(wantBatches...)
 	namespaces := []string{"jg-restricted", "jg-baseline", "jg-open"}
 	if g, w := keys(got, namespaces...), keys(want, namespaces...); !slices.Equal(g, w) {
 		t.Errorf("cluster findings differ from manifest findings:\ncluster:\n  %s\nmanifest:\n  %s", strings.Join(g, "\n  "), strings.Join(w, "\n  "))

@@ -4,6 +4,7 @@ package finding
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -125,12 +126,47 @@ type Summary struct {
 }
 
 // Summarize counts unsuppressed findings by severity.
-func Summarize(fs []Finding, resources int) Summary {
+func Summarize(fs []Finding, resources int) Summary { return Batches{fs}.Summarize(resources) }
+
+// Max returns the highest severity among unsuppressed findings (SeverityNone if there are none).
+func Max(fs []Finding) Severity { return Batches{fs}.Max() }
+
+// Batches is one list of findings kept as consecutive slices. A scan gathers its findings batch by
+// batch from parallel workers; keeping the batches saves copying every finding once more into a
+// single slice.
+type Batches [][]Finding
+
+// Len returns the number of findings.
+func (b Batches) Len() int {
+	n := 0
+	for _, fs := range b {
+		n += len(fs)
+	}
+	return n
+}
+
+// All yields the position and address of every finding, in order.
+func (b Batches) All() iter.Seq2[int, *Finding] {
+	return func(yield func(int, *Finding) bool) {
+		i := 0
+		for _, fs := range b {
+			for j := range fs {
+				if !yield(i, &fs[j]) {
+					return
+				}
+				i++
+			}
+		}
+	}
+}
+
+// Summarize counts unsuppressed findings by severity.
+func (b Batches) Summarize(resources int) Summary {
 	s := Summary{Resources: resources, BySeverity: map[string]int{}}
 	for _, sev := range Severities {
 		s.BySeverity[sev.String()] = 0
 	}
-	for _, f := range fs {
+	for _, f := range b.All() {
 		if f.Suppressed {
 			s.Suppressed++
 			continue
@@ -142,9 +178,9 @@ func Summarize(fs []Finding, resources int) Summary {
 }
 
 // Max returns the highest severity among unsuppressed findings (SeverityNone if there are none).
-func Max(fs []Finding) Severity {
+func (b Batches) Max() Severity {
 	m := SeverityNone
-	for _, f := range fs {
+	for _, f := range b.All() {
 		if !f.Suppressed && f.Severity > m {
 			m = f.Severity
 		}

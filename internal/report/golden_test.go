@@ -37,25 +37,25 @@ func TestGolden(t *testing.T) {
 		write func(*bytes.Buffer) error
 	}{
 		{"table.golden", func(b *bytes.Buffer) error {
-			return WriteTable(b, testFindings(), testMeta, TableOptions{})
+			return WriteTable(b, finding.Batches{testFindings()}, testMeta, TableOptions{})
 		}},
 		{"table_suppressed.golden", func(b *bytes.Buffer) error {
-			return WriteTable(b, testFindings(), testMeta, TableOptions{ShowSuppressed: true})
+			return WriteTable(b, finding.Batches{testFindings()}, testMeta, TableOptions{ShowSuppressed: true})
 		}},
 		{"table_color.golden", func(b *bytes.Buffer) error {
-			return WriteTable(b, testFindings(), Meta{Resources: 20}, TableOptions{Color: true})
+			return WriteTable(b, finding.Batches{testFindings()}, Meta{Resources: 20}, TableOptions{Color: true})
 		}},
 		{"table_empty.golden", func(b *bytes.Buffer) error {
 			return WriteTable(b, nil, Meta{Resources: 12}, TableOptions{Color: true})
 		}},
 		{"report.json.golden", func(b *bytes.Buffer) error {
-			return WriteJSON(b, testFindings(), testMeta)
+			return WriteJSON(b, finding.Batches{testFindings()}, testMeta)
 		}},
 		{"report_empty.json.golden", func(b *bytes.Buffer) error {
 			return WriteJSON(b, nil, Meta{ToolVersion: "v0.1.0-test", Resources: 3})
 		}},
 		{"report.sarif.golden", func(b *bytes.Buffer) error {
-			return WriteSARIF(b, testFindings(), testMeta, testRules)
+			return WriteSARIF(b, finding.Batches{testFindings()}, testMeta, testRules)
 		}},
 		{"rules_table.golden", func(b *bytes.Buffer) error {
 			return writeRulesTable(b, testRules, testCombinations)
@@ -88,18 +88,20 @@ func TestDeterministic(t *testing.T) {
 		rev[len(fs)-1-i] = fs[i]
 	}
 	var a, b bytes.Buffer
-	if err := WriteTable(&a, fs, testMeta, TableOptions{ShowSuppressed: true}); err != nil {
+	if err := WriteTable(&a, finding.Batches{fs}, testMeta, TableOptions{ShowSuppressed: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteTable(&b, rev, testMeta, TableOptions{ShowSuppressed: true}); err != nil {
+	if err := WriteTable(&b, finding.Batches{rev}, testMeta, TableOptions{ShowSuppressed: true}); err != nil {
 		t.Fatal(err)
 	}
 	if a.String() != b.String() {
 		t.Errorf("table depends on input order:\n%s\n---\n%s", a.String(), b.String())
 	}
 	for name, write := range map[string]func(*bytes.Buffer) error{
-		"json":  func(b *bytes.Buffer) error { return WriteJSON(b, testFindings(), testMeta) },
-		"sarif": func(b *bytes.Buffer) error { return WriteSARIF(b, testFindings(), testMeta, testRules) },
+		"json": func(b *bytes.Buffer) error { return WriteJSON(b, finding.Batches{testFindings()}, testMeta) },
+		"sarif": func(b *bytes.Buffer) error {
+			return WriteSARIF(b, finding.Batches{testFindings()}, testMeta, testRules)
+		},
 	} {
 		var x, y bytes.Buffer
 		if err := write(&x); err != nil {

@@ -19,7 +19,7 @@ type jsonTool struct {
 // docs/report.schema.json): schemaVersion, tool, inputs, findings, errors, summary. Each finding
 // stands on a line of its own, so the report streams, greps and diffs well however large it is.
 // Findings keep the order they are given in. Arrays are never null: no findings is "findings": [].
-func WriteJSON(w io.Writer, fs []finding.Finding, m Meta) error {
+func WriteJSON(w io.Writer, fs finding.Batches, m Meta) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	head := func(key string, v any, last bool) {
 		b, _ := json.Marshal(v)
@@ -33,15 +33,15 @@ func WriteJSON(w io.Writer, fs []finding.Finding, m Meta) error {
 	head("schemaVersion", SchemaVersion, false)
 	head("tool", jsonTool{Name: ToolName, Version: m.ToolVersion}, false)
 	head("inputs", nonNil(m.Inputs), false)
-	if len(fs) == 0 {
+	if n := fs.Len(); n == 0 {
 		bw.WriteString(`  "findings": [],` + "\n")
 	} else {
 		bw.WriteString(`  "findings": [` + "\n")
 		buf := make([]byte, 0, 2048)
-		for i := range fs {
+		for i, f := range fs.All() {
 			buf = append(buf[:0], "    "...)
-			buf = appendFinding(buf, &fs[i])
-			if i < len(fs)-1 {
+			buf = appendFinding(buf, f)
+			if i < n-1 {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, '\n')

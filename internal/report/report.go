@@ -44,8 +44,8 @@ type Meta struct {
 func (m Meta) incomplete() bool { return m.Incomplete || len(m.Errors) > 0 }
 
 // summarize is finding.Summarize completed with the run's errors.
-func summarize(fs []finding.Finding, m Meta) finding.Summary {
-	s := finding.Summarize(fs, m.Resources)
+func summarize(fs finding.Batches, m Meta) finding.Summary {
+	s := fs.Summarize(m.Resources)
 	s.Errors = len(m.Errors)
 	s.Incomplete = m.incomplete()
 	return s

@@ -143,7 +143,7 @@ type sarifResultProps struct {
 // Suppressed findings are kept, with a suppression: "inSource" for the jobguard.io/ignore
 // annotation, "external" for the config. Findings from manifests carry a physical location
 // relative to %SRCROOT%; findings from a live cluster only a logical one ("Kind/namespace/name").
-func WriteSARIF(w io.Writer, fs []finding.Finding, m Meta, rs []*rules.Rule) error {
+func WriteSARIF(w io.Writer, fs finding.Batches, m Meta, rs []*rules.Rule) error {
 	driver := sarifDriver{
 		Name:           ToolName,
 		Version:        m.ToolVersion,
@@ -164,15 +164,15 @@ func WriteSARIF(w io.Writer, fs []finding.Finding, m Meta, rs []*rules.Rule) err
 	for _, r := range rs {
 		addRule(r)
 	}
-	for _, f := range fs {
+	for _, f := range fs.All() {
 		if _, ok := index[f.Rule]; !ok {
 			addRule(rules.Lookup(f.Rule))
 		}
 	}
 
-	results := make([]sarifResult, 0, len(fs))
-	for _, f := range fs {
-		res := sarifResultOf(f)
+	results := make([]sarifResult, 0, fs.Len())
+	for _, f := range fs.All() {
+		res := sarifResultOf(*f)
 		if i, ok := index[f.Rule]; ok {
 			res.RuleIndex = &i
 		}

@@ -13,7 +13,7 @@ import (
 func sarifOut(t *testing.T, fs []finding.Finding, m Meta, rs []*rules.Rule) sarifLog {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteSARIF(&b, fs, m, rs); err != nil {
+	if err := WriteSARIF(&b, finding.Batches{fs}, m, rs); err != nil {
 		t.Fatal(err)
 	}
 	var log sarifLog
@@ -215,7 +215,7 @@ func TestSARIFSchemaRejects(t *testing.T) {
 	// The committed SARIF schema must catch mistakes, or the validation test proves nothing.
 	sch := compileSchema(t, "testdata/sarif-2.1.0.json")
 	var b bytes.Buffer
-	if err := WriteSARIF(&b, testFindings(), testMeta, testRules); err != nil {
+	if err := WriteSARIF(&b, finding.Batches{testFindings()}, testMeta, testRules); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ from, to string }{

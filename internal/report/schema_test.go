@@ -55,7 +55,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 	for _, tt := range schemaCases {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := WriteJSON(&b, tt.fs, tt.meta); err != nil {
+			if err := WriteJSON(&b, finding.Batches{tt.fs}, tt.meta); err != nil {
 				t.Fatal(err)
 			}
 			if err := validate(t, sch, b.Bytes()); err != nil {
@@ -68,7 +68,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 func TestJSONSchemaRejects(t *testing.T) {
 	sch := compileSchema(t, "../../docs/report.schema.json")
 	var b bytes.Buffer
-	if err := WriteJSON(&b, testFindings()[:1], testMeta); err != nil {
+	if err := WriteJSON(&b, finding.Batches{testFindings()[:1]}, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	good := b.String()
@@ -100,7 +100,7 @@ func TestSARIFMatchesSchema(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, rs := range [][]*rules.Rule{nil, testRules} {
 				var b bytes.Buffer
-				if err := WriteSARIF(&b, tt.fs, tt.meta, rs); err != nil {
+				if err := WriteSARIF(&b, finding.Batches{tt.fs}, tt.meta, rs); err != nil {
 					t.Fatal(err)
 				}
 				if err := validate(t, sch, b.Bytes()); err != nil {

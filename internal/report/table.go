@@ -40,15 +40,12 @@ const ansiReset = "\x1b[0m"
 // WriteTable writes the findings for a person: grouped by object, the worst first inside each
 // object, text wrapped at 100 columns, then one summary line and the inputs that could not be read.
 // Suppressed findings are counted in the summary but listed only with opts.ShowSuppressed.
-func WriteTable(w io.Writer, fs []finding.Finding, m Meta, opts TableOptions) error {
+func WriteTable(w io.Writer, fs finding.Batches, m Meta, opts TableOptions) error {
 	var b bytes.Buffer
-	shown := fs
-	if !opts.ShowSuppressed {
-		shown = make([]finding.Finding, 0, len(fs))
-		for _, f := range fs {
-			if !f.Suppressed {
-				shown = append(shown, f)
-			}
+	shown := make([]finding.Finding, 0, fs.Len())
+	for _, f := range fs.All() {
+		if opts.ShowSuppressed || !f.Suppressed {
+			shown = append(shown, *f)
 		}
 	}
 	for i, g := range groupByResource(shown) {
@@ -142,10 +139,10 @@ func writeWrapped(b *bytes.Buffer, s, first, rest string) {
 }
 
 // summaryLine is e.g. "12 findings (3 critical, 4 high, 5 medium) in 7 of 20 resources; 2 suppressed".
-func summaryLine(fs []finding.Finding, m Meta, color bool) string {
-	s := finding.Summarize(fs, m.Resources)
+func summaryLine(fs finding.Batches, m Meta, color bool) string {
+	s := fs.Summarize(m.Resources)
 	affected := map[string]bool{}
-	for _, f := range fs {
+	for _, f := range fs.All() {
 		if !f.Suppressed {
 			affected[f.Resource.Key()] = true
 		}

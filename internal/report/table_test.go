@@ -14,7 +14,7 @@ import (
 func table(t *testing.T, fs []finding.Finding, m Meta, opts TableOptions) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteTable(&b, fs, m, opts); err != nil {
+	if err := WriteTable(&b, finding.Batches{fs}, m, opts); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -167,9 +167,9 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 func TestWritersReturnWriteErrors(t *testing.T) {
 	fs := testFindings()
 	for name, err := range map[string]error{
-		"table":       WriteTable(failWriter{}, fs, testMeta, TableOptions{}),
-		"json":        WriteJSON(failWriter{}, fs, testMeta),
-		"sarif":       WriteSARIF(failWriter{}, fs, testMeta, testRules),
+		"table":       WriteTable(failWriter{}, finding.Batches{fs}, testMeta, TableOptions{}),
+		"json":        WriteJSON(failWriter{}, finding.Batches{fs}, testMeta),
+		"sarif":       WriteSARIF(failWriter{}, finding.Batches{fs}, testMeta, testRules),
 		"rules table": WriteRulesTable(failWriter{}, testRules),
 		"rules json":  WriteRulesJSON(failWriter{}, testRules),
 	} {
@@ -182,7 +182,7 @@ func TestWritersReturnWriteErrors(t *testing.T) {
 func TestJSONRoundTrip(t *testing.T) {
 	fs := testFindings()
 	var b bytes.Buffer
-	if err := WriteJSON(&b, fs, testMeta); err != nil {
+	if err := WriteJSON(&b, finding.Batches{fs}, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/jobguard/jobguard/internal/finding"
@@ -104,11 +105,11 @@ func Run(ctx context.Context, o Options) int {
 
 // ExitCode chooses the exit code: input errors, then findings at or above failOn, then an
 // incomplete result.
-func ExitCode(fs []finding.Finding, failOn finding.Severity, inputErrors, incomplete bool) int {
+func ExitCode(fs finding.Batches, failOn finding.Severity, inputErrors, incomplete bool) int {
 	switch {
 	case inputErrors:
 		return ExitError
-	case failOn != finding.SeverityNone && finding.Max(fs) >= failOn:
+	case failOn != finding.SeverityNone && fs.Max() >= failOn:
 		return ExitFindings
 	case incomplete:
 		return ExitIncomplete
@@ -118,7 +119,7 @@ func ExitCode(fs []finding.Finding, failOn finding.Severity, inputErrors, incomp
 
 // Evaluate judges every object of set, in parallel up to GOMAXPROCS, and returns the findings in
 // input order with the number of workloads judged.
-func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) ([]finding.Finding, int) {
+func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) (finding.Batches, int) {
 	return evaluate(eng, set, bar, false)
 }
 
@@ -126,12 +127,14 @@ func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) ([]finding.F
 // once it is judged (findings keep what they need), so a large scan never holds every object and
 // every finding at once. Objects other rules read as context (ConfigMaps, RBAC, namespaces,
 // service accounts) are not workloads and stay.
-func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool) ([]finding.Finding, int) {
+func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool) (finding.Batches, int) {
 	objs := set.Objects
-	per := make([][]finding.Finding, len(objs))
+	const chunk = 64
+	// per[c] holds the findings of chunk c (objects c*chunk ...), copied from a worker's buffer:
+	// they are the result, never copied again.
+	per := make(finding.Batches, (len(objs)+chunk-1)/chunk)
 	isWorkload := make([]bool, len(objs))
 	workers := runtime.GOMAXPROCS(0)
-	const chunk = 64
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -152,30 +155,31 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []finding.Finding
 			for lo, hi := take(); lo < hi; lo, hi = take() {
+				buf = buf[:0]
 				for i := lo; i < hi; i++ {
-					per[i] = eng.Evaluate(set, objs[i])
+					buf = eng.EvaluateAppend(buf, set, objs[i])
 					isWorkload[i] = workload.From(objs[i].Obj) != nil
 					if release && isWorkload[i] {
 						objs[i].Obj, objs[i].Lines = nil, nil
 					}
 				}
+				if len(buf) > 0 {
+					per[lo/chunk] = slices.Clone(buf)
+				}
+				clear(buf) // drop what the findings point to
 				bar.Add(hi - lo)
 			}
 		}()
 	}
 	wg.Wait()
 	bar.Done()
-	n, resources := 0, 0
-	for i, p := range per {
-		n += len(p)
-		if isWorkload[i] {
+	resources := 0
+	for _, w := range isWorkload {
+		if w {
 			resources++
 		}
 	}
-	out := make([]finding.Finding, 0, n)
-	for _, p := range per {
-		out = append(out, p...)
-	}
-	return out, resources
+	return per, resources
 }
