@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"strings"
 
 	"github.com/jobguard/jobguard/internal/finding"
@@ -373,7 +374,7 @@ func typoLimit(a, b string) int {
 // soon as it must exceed limit.
 func editDistance(a, b string, limit int) int {
 	la, lb := len(a), len(b)
-	if la-lb > limit || lb-la > limit {
+	if la-lb > limit || lb-la > limit || distanceLowerBound(a, b) > limit {
 		return limit + 1
 	}
 	var buf [3 * 64]int
@@ -408,4 +409,21 @@ func editDistance(a, b string, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return min(prev[lb], limit+1)
+}
+
+// distanceLowerBound returns a lower bound of the edit distance between a and b (with or without
+// transpositions), computed from the bytes they contain: an edit removes at most one byte value a
+// lacks and adds at most one that b has, so a and b are at least as many edits apart as the values
+// either has and the other lacks. Values are folded into 64 bits, which only lowers the bound.
+// Most names are several such edits from every name they are compared with, and this is far
+// cheaper than the table the exact distance needs.
+func distanceLowerBound[S []byte | string](a S, b string) int {
+	var ma, mb uint64
+	for i := 0; i < len(a); i++ {
+		ma |= 1 << (a[i] & 63)
+	}
+	for i := 0; i < len(b); i++ {
+		mb |= 1 << (b[i] & 63)
+	}
+	return max(bits.OnesCount64(ma&^mb), bits.OnesCount64(mb&^ma))
 }

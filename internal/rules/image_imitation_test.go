@@ -197,3 +197,67 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestDistanceLowerBound(t *testing.T) {
+	// osa is the optimal-string-alignment distance, computed in full.
+	osa := func(a, b string) int {
+		d := make([][]int, len(a)+1)
+		for i := range d {
+			d[i] = make([]int, len(b)+1)
+			d[i][0] = i
+		}
+		for j := range d[0] {
+			d[0][j] = j
+		}
+		for i := 1; i <= len(a); i++ {
+			for j := 1; j <= len(b); j++ {
+				cost := 1
+				if a[i-1] == b[j-1] {
+					cost = 0
+				}
+				d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+				if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+					d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				}
+			}
+		}
+		return d[len(a)][len(b)]
+	}
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"kube-proxy", "kube-proxy", 0},
+		{"ab", "ba", 0},
+		{"x", "y", 1},
+		{"", "abc", 3},
+		{"kube-pr0xy", "kube-proxy", 1},
+		{"nightly-backup", "kubeproxy", 9},
+		{"a@", "a\x00", 0}, // '@' and NUL fold onto the same bit: the bound drops, never rises
+	}
+	for _, tt := range tests {
+		if got := distanceLowerBound(tt.a, tt.b); got != tt.want {
+			t.Errorf("distanceLowerBound(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := distanceLowerBound([]byte(tt.a), tt.b); got != tt.want {
+			t.Errorf("distanceLowerBound([]byte(%q), %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+	// The bound never exceeds the distance, and the banded distances still agree with it in full.
+	words := []string{"", "a", "kube-proxy", "kubeproxy", "kube-pr0xy", "coredns", "core-dns", "etcd", "etdc",
+		"calico-node", "calic0-node", "pause", "paus", "nightly-backup", "registry.k8s.io", "registry-k8s.io", "abcabc", "cbacba"}
+	for _, a := range words {
+		for _, b := range words {
+			d := osa(a, b)
+			if lb := distanceLowerBound(a, b); lb > d {
+				t.Errorf("distanceLowerBound(%q, %q) = %d > distance %d", a, b, lb, d)
+			}
+			for limit := 0; limit <= 3; limit++ {
+				if got, want := editDistance(a, b, limit), min(d, limit+1); got != want {
+					t.Errorf("editDistance(%q, %q, %d) = %d, want %d", a, b, limit, got, want)
+				}
+			}
+		}
+	}
+}

@@ -325,6 +325,9 @@ func sysDistance(a []byte, b string, max int) int {
 		}
 		return max + 1
 	}
+	if distanceLowerBound(a, b) > max {
+		return max + 1
+	}
 	const inf = 1 << 20
 	var rows [3][sysDistCap + 2]int
 	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
