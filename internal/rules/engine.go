@@ -142,16 +142,44 @@ func (e *Engine) EvaluateAppend(dst []finding.Finding, set *input.Set, obj *inpu
 	}
 	suppress(out, w, e.cfg)
 	combine(out)
-	slices.SortStableFunc(out, func(a, b finding.Finding) int {
-		if a.Severity != b.Severity {
-			return cmp.Compare(b.Severity, a.Severity)
-		}
-		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Resource.Path, b.Resource.Path)
-	})
-	return dst
+	return sortFindings(dst, start)
+}
+
+// compareFindings orders an object's findings: by severity (highest first), rule and path.
+func compareFindings(a, b *finding.Finding) int {
+	if a.Severity != b.Severity {
+		return cmp.Compare(b.Severity, a.Severity)
+	}
+	if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Resource.Path, b.Resource.Path)
+}
+
+// sortFindings sorts dst[start:] stably with compareFindings. Findings are large: it sorts their
+// indices and moves each finding once, through the spare room after dst.
+func sortFindings(dst []finding.Finding, start int) []finding.Finding {
+	out := dst[start:]
+	sorted := true
+	for i := 1; i < len(out) && sorted; i++ {
+		sorted = compareFindings(&out[i-1], &out[i]) <= 0
+	}
+	if sorted {
+		return dst
+	}
+	var buf [64]int32
+	idx := buf[:0]
+	for i := range out {
+		idx = append(idx, int32(i))
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return compareFindings(&out[a], &out[b]) })
+	end := len(dst)
+	for _, i := range idx {
+		dst = append(dst, out[i])
+	}
+	copy(dst[start:end], dst[end:])
+	clear(dst[end:])
+	return dst[:end]
 }
 
 // EvaluateAll judges every object of set, in input order.
