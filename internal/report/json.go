@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -146,12 +147,28 @@ func appendStrings(b []byte, ss []string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plain8 reports whether none of the eight bytes in x is a control character, '"', '\\' or
+// outside ASCII: bytes appendString copies as they are.
+func plain8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
+	below := (x - 0x20*ones) &^ x // high bit set where a byte is below 0x20 (or 0x80 and above)
+	return (below|x|hasZero(x^('"'*ones))|hasZero(x^('\\'*ones)))&highs == 0
+}
+
 // appendString appends s as a JSON string the way encoding/json does with HTML escaping off:
 // control characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a second look.
+		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64([]byte(s[i:i+8]))) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/jobguard/jobguard/internal/finding"
@@ -47,4 +48,39 @@ func TestAppendFindingMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("case %d:\n got %s\nwant %s", i, got, buf.Bytes())
 		}
 	}
+}
+
+// checkAppendString compares appendString with encoding/json (HTML escaping off) on s.
+func checkAppendString(t *testing.T, s string) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := appendString(nil, s), bytes.TrimSuffix(buf.Bytes(), []byte("\n")); !bytes.Equal(got, want) {
+		t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+	}
+}
+
+// Every byte that needs escaping or checking is found wherever it sits in an eight-byte block.
+func TestAppendStringEveryOffset(t *testing.T) {
+	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "\xff", "é", "\u2028", "😀", " ", "~"}
+	for _, sp := range specials {
+		for n := range 24 {
+			for at := 0; at <= n; at++ {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at)
+				checkAppendString(t, s)
+			}
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text that is long", "quote \" in the middle of a long line", "a\\b", "tab\tand\nnewline in a longer string",
+		"ünïcödé ✓ 😀 and more", "bad \xff utf8 in a longer string", "\u2028\u2029 separators and padding"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkAppendString)
 }
