@@ -162,19 +162,30 @@ func (b Batches) All() iter.Seq2[int, *Finding] {
 
 // Summarize counts unsuppressed findings by severity.
 func (b Batches) Summarize(resources int) Summary {
+	s := NewSummary(resources)
+	for _, f := range b.All() {
+		s.Add(f)
+	}
+	return s
+}
+
+// NewSummary returns the summary of no findings about resources objects.
+func NewSummary(resources int) Summary {
 	s := Summary{Resources: resources, BySeverity: map[string]int{}}
 	for _, sev := range Severities {
 		s.BySeverity[sev.String()] = 0
 	}
-	for _, f := range b.All() {
-		if f.Suppressed {
-			s.Suppressed++
-			continue
-		}
-		s.Findings++
-		s.BySeverity[f.Severity.String()]++
-	}
 	return s
+}
+
+// Add counts f: as suppressed, or as a finding of its severity.
+func (s *Summary) Add(f *Finding) {
+	if f.Suppressed {
+		s.Suppressed++
+		return
+	}
+	s.Findings++
+	s.BySeverity[f.Severity.String()]++
 }
 
 // Max returns the highest severity among unsuppressed findings (SeverityNone if there are none).

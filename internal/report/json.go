@@ -21,41 +21,89 @@ type jsonTool struct {
 // stands on a line of its own, so the report streams, greps and diffs well however large it is.
 // Findings keep the order they are given in. Arrays are never null: no findings is "findings": [].
 func WriteJSON(w io.Writer, fs finding.Batches, m Meta) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	head := func(key string, v any, last bool) {
-		b, _ := json.Marshal(v)
-		bw.WriteString("  " + strconv.Quote(key) + ": ")
-		bw.Write(b)
-		if !last {
-			bw.WriteString(",\n")
-		}
+	s := NewJSONStream(w, m)
+	for _, b := range fs {
+		s.Write(b)
 	}
-	bw.WriteString("{\n")
-	head("schemaVersion", SchemaVersion, false)
-	head("tool", jsonTool{Name: ToolName, Version: m.ToolVersion}, false)
-	head("inputs", nonNil(m.Inputs), false)
-	if n := fs.Len(); n == 0 {
-		bw.WriteString(`  "findings": [],` + "\n")
-	} else {
-		bw.WriteString(`  "findings": [` + "\n")
-		buf := make([]byte, 0, 2048)
-		for i, f := range fs.All() {
-			buf = append(buf[:0], "    "...)
-			buf = appendFinding(buf, f)
-			if i < n-1 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, '\n')
-			if _, err := bw.Write(buf); err != nil {
-				return err
-			}
-		}
-		bw.WriteString("  ],\n")
+	return s.Close(m.Resources)
+}
+
+// JSONStream writes the document of WriteJSON as the findings arrive, so a scan need not hold
+// them all: NewJSONStream writes what precedes the findings, Write appends findings, and Close
+// writes the errors and the summary of everything written.
+type JSONStream struct {
+	bw      *bufio.Writer
+	m       Meta
+	buf     []byte
+	n       int
+	summary finding.Summary
+	max     finding.Severity
+	err     error
+}
+
+// NewJSONStream starts the document of m on w.
+func NewJSONStream(w io.Writer, m Meta) *JSONStream {
+	s := &JSONStream{bw: bufio.NewWriterSize(w, 64<<10), m: m, buf: make([]byte, 0, 2048), summary: finding.NewSummary(0)}
+	s.bw.WriteString("{\n")
+	s.head("schemaVersion", SchemaVersion, false)
+	s.head("tool", jsonTool{Name: ToolName, Version: m.ToolVersion}, false)
+	s.head("inputs", nonNil(m.Inputs), false)
+	s.bw.WriteString(`  "findings": [`)
+	return s
+}
+
+func (s *JSONStream) head(key string, v any, last bool) {
+	b, _ := json.Marshal(v)
+	s.bw.WriteString("  " + strconv.Quote(key) + ": ")
+	s.bw.Write(b)
+	if !last {
+		s.bw.WriteString(",\n")
 	}
-	head("errors", nonNil(m.Errors), false)
-	head("summary", summarize(fs, m), true)
-	bw.WriteString("\n}\n")
-	return bw.Flush()
+}
+
+// Write appends fs to the document. After a write error it does nothing; Close returns the error.
+func (s *JSONStream) Write(fs []finding.Finding) {
+	for i := range fs {
+		f := &fs[i]
+		s.summary.Add(f)
+		if !f.Suppressed {
+			s.max = max(s.max, f.Severity)
+		}
+		if s.err != nil {
+			continue
+		}
+		s.buf = s.buf[:0]
+		if s.n > 0 {
+			s.buf = append(s.buf, ',')
+		}
+		s.buf = append(s.buf, "\n    "...)
+		s.buf = appendFinding(s.buf, f)
+		s.n++
+		_, s.err = s.bw.Write(s.buf)
+	}
+}
+
+// Max returns the highest severity of the unsuppressed findings written (SeverityNone if none).
+func (s *JSONStream) Max() finding.Severity { return s.max }
+
+// Close ends the document with the errors of the Meta it was started with, and the summary of the
+// findings written about resources objects. It returns the first write error.
+func (s *JSONStream) Close(resources int) error {
+	if s.n > 0 {
+		s.bw.WriteString("\n  ")
+	}
+	s.bw.WriteString("],\n")
+	s.head("errors", nonNil(s.m.Errors), false)
+	sum := s.summary
+	sum.Resources = resources
+	sum.Errors = len(s.m.Errors)
+	sum.Incomplete = s.m.incomplete()
+	s.head("summary", sum, true)
+	s.bw.WriteString("\n}\n")
+	if err := s.bw.Flush(); s.err == nil {
+		s.err = err
+	}
+	return s.err
 }
 
 // appendFinding appends f encoded exactly as encoding/json encodes finding.Finding (with HTML

@@ -84,3 +84,50 @@ func FuzzAppendString(f *testing.F) {
 	}
 	f.Fuzz(checkAppendString)
 }
+
+// A JSONStream fed in any batches writes what WriteJSON writes, and knows the worst finding.
+func TestJSONStream(t *testing.T) {
+	fs := testFindings()
+	var want bytes.Buffer
+	if err := WriteJSON(&want, finding.Batches{fs}, testMeta); err != nil {
+		t.Fatal(err)
+	}
+	worst := finding.Batches{fs}.Max()
+	tests := []struct {
+		name    string
+		batches finding.Batches
+	}{
+		{name: "one batch", batches: finding.Batches{fs}},
+		{name: "one finding per batch", batches: func() finding.Batches {
+			var b finding.Batches
+			for i := range fs {
+				b = append(b, fs[i:i+1])
+			}
+			return b
+		}()},
+		{name: "empty batches between", batches: finding.Batches{nil, fs[:1], {}, fs[1:], nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got bytes.Buffer
+			s := NewJSONStream(&got, testMeta)
+			for _, b := range tt.batches {
+				s.Write(b)
+			}
+			if err := s.Close(testMeta.Resources); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("stream wrote\n%s\nwant\n%s", got.String(), want.String())
+			}
+			if s.Max() != worst {
+				t.Errorf("Max() = %v, want %v", s.Max(), worst)
+			}
+		})
+	}
+	s := NewJSONStream(failWriter{}, testMeta)
+	s.Write(fs)
+	if err := s.Close(1); err == nil {
+		t.Error("Close after a failed write returned no error")
+	}
+}

@@ -74,13 +74,9 @@ func Run(ctx context.Context, o Options) int {
 		return ExitError
 	}
 
-	set := input.NewSet(loaded.Objects)
-	findings, resources := evaluate(eng, set, progress.New(o.Stderr, "scanning", len(set.Objects)), true)
-
 	meta := report.Meta{
 		ToolVersion: version.Get(),
 		Inputs:      loaded.Inputs,
-		Resources:   resources,
 		Incomplete:  len(loaded.Warnings) > 0 || len(loaded.Errors) > 0,
 	}
 	for _, e := range loaded.Errors {
@@ -88,28 +84,45 @@ func Run(ctx context.Context, o Options) int {
 	}
 	meta.Errors = append(meta.Errors, loaded.Warnings...)
 
+	set := input.NewSet(loaded.Objects)
+	bar := progress.New(o.Stderr, "scanning", len(set.Objects))
+	var findings finding.Batches
+	worst := finding.SeverityNone
 	switch o.Format {
 	case "json":
-		err = report.WriteJSON(o.Stdout, findings, meta)
+		// The JSON report is written while the objects are judged, and its findings are not kept.
+		js := report.NewJSONStream(o.Stdout, meta)
+		_, meta.Resources = evaluate(eng, set, bar, true, js.Write)
+		err = js.Close(meta.Resources)
+		worst = js.Max()
 	case "sarif":
+		findings, meta.Resources = evaluate(eng, set, bar, true, nil)
 		err = report.WriteSARIF(o.Stdout, findings, meta, eng.Rules())
+		worst = findings.Max()
 	default:
+		findings, meta.Resources = evaluate(eng, set, bar, true, nil)
 		err = report.WriteTable(o.Stdout, findings, meta, report.TableOptions{Color: o.Color, ShowSuppressed: o.ShowSuppressed})
+		worst = findings.Max()
 	}
 	if err != nil {
 		fmt.Fprintln(o.Stderr, "jobguard: writing report:", err)
 		return ExitError
 	}
-	return ExitCode(findings, o.FailOn, len(loaded.Errors) > 0, len(loaded.Warnings) > 0)
+	return exitCode(worst, o.FailOn, len(loaded.Errors) > 0, len(loaded.Warnings) > 0)
 }
 
 // ExitCode chooses the exit code: input errors, then findings at or above failOn, then an
 // incomplete result.
 func ExitCode(fs finding.Batches, failOn finding.Severity, inputErrors, incomplete bool) int {
+	return exitCode(fs.Max(), failOn, inputErrors, incomplete)
+}
+
+// exitCode is ExitCode, given the highest severity of the unsuppressed findings.
+func exitCode(worst, failOn finding.Severity, inputErrors, incomplete bool) int {
 	switch {
 	case inputErrors:
 		return ExitError
-	case failOn != finding.SeverityNone && fs.Max() >= failOn:
+	case failOn != finding.SeverityNone && worst >= failOn:
 		return ExitFindings
 	case incomplete:
 		return ExitIncomplete
@@ -120,14 +133,15 @@ func ExitCode(fs finding.Batches, failOn finding.Severity, inputErrors, incomple
 // Evaluate judges every object of set, in parallel up to GOMAXPROCS, and returns the findings in
 // input order with the number of workloads judged.
 func Evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar) (finding.Batches, int) {
-	return evaluate(eng, set, bar, false)
+	return evaluate(eng, set, bar, false, nil)
 }
 
 // evaluate is Evaluate; with release, each workload's decoded object and line table are dropped
 // once it is judged (findings keep what they need), so a large scan never holds every object and
 // every finding at once. Objects other rules read as context (ConfigMaps, RBAC, namespaces,
-// service accounts) are not workloads and stay.
-func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool) (finding.Batches, int) {
+// service accounts) are not workloads and stay. With emit, the findings are passed to emit, batch
+// by batch in input order, as soon as every object before them is judged, and not returned.
+func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool, emit func([]finding.Finding)) (finding.Batches, int) {
 	objs := set.Objects
 	const chunk = 64
 	// per[c] holds the findings of chunk c (objects c*chunk ...), copied from a worker's buffer:
@@ -136,10 +150,16 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 	isWorkload := make([]bool, len(objs))
 	workers := runtime.GOMAXPROCS(0)
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		next int
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		next     int    // the first object no worker has taken
+		done     []bool // done[c]: chunk c is judged (with emit)
+		emitted  int    // the chunks before it are emitted
+		emitting bool   // a worker is emitting
 	)
+	if emit != nil {
+		done = make([]bool, len(per))
+	}
 	take := func() (int, int) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -150,6 +170,27 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 		hi := min(lo+chunk, len(objs))
 		next = hi
 		return lo, hi
+	}
+	// finish marks chunk c judged; the first worker to find the next chunks in order judged emits
+	// them, while the others go on judging.
+	finish := func(c int) {
+		mu.Lock()
+		done[c] = true
+		if emitting {
+			mu.Unlock()
+			return
+		}
+		emitting = true
+		for emitted < len(per) && done[emitted] {
+			batch := per[emitted]
+			per[emitted] = nil
+			emitted++
+			mu.Unlock()
+			emit(batch)
+			mu.Lock()
+		}
+		emitting = false
+		mu.Unlock()
 	}
 	for range workers {
 		wg.Add(1)
@@ -169,6 +210,9 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 					per[lo/chunk] = slices.Clone(buf)
 				}
 				clear(buf) // drop what the findings point to
+				if emit != nil {
+					finish(lo / chunk)
+				}
 				bar.Add(hi - lo)
 			}
 		}()
@@ -180,6 +224,9 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 		if w {
 			resources++
 		}
+	}
+	if emit != nil {
+		return nil, resources
 	}
 	return per, resources
 }
