@@ -43,14 +43,6 @@ type Meta struct {
 // incomplete says whether the run missed anything.
 func (m Meta) incomplete() bool { return m.Incomplete || len(m.Errors) > 0 }
 
-// summarize is finding.Summarize completed with the run's errors.
-func summarize(fs finding.Batches, m Meta) finding.Summary {
-	s := fs.Summarize(m.Resources)
-	s.Errors = len(m.Errors)
-	s.Incomplete = m.incomplete()
-	return s
-}
-
 // group is the findings about one object.
 type group struct {
 	res      finding.Resource // Path and Line are those of the first finding; use only the object fields
