@@ -2,8 +2,9 @@
 # Benchmark of `jobguard scan` on generated manifests, with kube-score on the same input in the
 # same run. Usage: bash bench/scan.sh [N]   (default N=10000 objects, ~8 MB)
 #
-# Reports objects/s and peak RSS of JSON reports for one multi-document file and for the same
-# objects as 100 files, with GOMAXPROCS=1 (the target: >= 20,000 objects/s, < 200 MB) and with all
+# Reports objects/s and peak RSS of JSON reports (median wall time of RUNS runs each, default 3;
+# reports go to /dev/null) for one multi-document file and for the same objects as 100 files,
+# with GOMAXPROCS=1 (the target: >= 20,000 objects/s, < 200 MB) and with all
 # cores; then kube-score (installed from the Go module proxy) with its JSON output (like for like;
 # the issue's "~9 s and 1 GB" figure matches that format) and with its fastest text output, and the
 # ratios. kube-linter is not served by the module proxy: its figure on such an input (~4 s, 227 MB)
@@ -12,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
+runs=${RUNS:-3}
 out=bench/out
 bin="$out/bin"
 mkdir -p "$bin"
@@ -31,7 +33,7 @@ size=$(du -h "$out/input/all.yaml" | cut -f1)
 echo "input: $n objects, $size (one file), and the same in 100 files"
 echo
 
-m() { "$bin/measure" -label "$1" -- "${@:2}"; }
+m() { "$bin/measure" -runs "$runs" -label "$1" -- "${@:2}"; }
 results=$(
   {
     GOMAXPROCS=1 m "jobguard -o json, 1 file, GOMAXPROCS=1" "$bin/jobguard" scan -o json --fail-on none "$out/input/all.yaml"

@@ -339,7 +339,7 @@ type result struct {
 
 func measured(t *testing.T, measure, label string, args []string) result {
 	t.Helper()
-	cmd := exec.Command(measure, append([]string{"-label", label, "--"}, args...)...)
+	cmd := exec.Command(measure, append([]string{"-runs", "1", "-label", label, "--"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

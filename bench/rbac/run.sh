@@ -33,7 +33,7 @@ if "$bin/jobguard" rbac review --help >/dev/null 2>&1; then
 fi
 echo "review: $how" >&2
 
-m() { "$bin/measure" -label "$1" -- "${@:2}"; }
+m() { "$bin/measure" -runs 1 -label "$1" -- "${@:2}"; }
 phases=$(mktemp)
 trap 'rm -f "$phases"' EXIT
 {
