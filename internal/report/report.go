@@ -8,9 +8,11 @@
 package report
 
 import (
+	"io"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jobguard/jobguard/internal/finding"
 )
@@ -46,23 +48,35 @@ func (m Meta) incomplete() bool { return m.Incomplete || len(m.Errors) > 0 }
 // group is the findings about one object.
 type group struct {
 	res      finding.Resource // Path and Line are those of the first finding; use only the object fields
-	findings []finding.Finding
+	findings []*finding.Finding
 	minLine  int
+}
+
+// objectKey identifies the object a finding is about.
+type objectKey struct{ file, cluster, apiVersion, kind, namespace, name string }
+
+func keyOf(r *finding.Resource) objectKey {
+	return objectKey{r.File, r.Cluster, r.APIVersion, r.Kind, r.Namespace, r.Name}
 }
 
 // groupByResource groups findings by object. Groups are ordered by file (cluster objects after
 // files, by cluster), then by where the object's first finding is, then by namespace, kind and
 // name; findings inside a group by severity (highest first), rule and path.
-func groupByResource(fs []finding.Finding) []*group {
-	index := map[string]*group{}
+func groupByResource(fs []*finding.Finding) []*group {
+	index := map[objectKey]*group{}
 	var groups []*group
+	var last *group
 	for _, f := range fs {
-		k := f.Resource.Key()
-		g := index[k]
-		if g == nil {
-			g = &group{res: f.Resource, minLine: f.Resource.Line}
-			index[k] = g
-			groups = append(groups, g)
+		g := last
+		if k := keyOf(&f.Resource); g == nil || keyOf(&g.res) != k {
+			// A scan's findings come object by object: the map is only asked when the object
+			// changes.
+			if g = index[k]; g == nil {
+				g = &group{res: f.Resource, minLine: f.Resource.Line}
+				index[k] = g
+				groups = append(groups, g)
+			}
+			last = g
 		}
 		if f.Resource.Line > 0 && (g.minLine == 0 || f.Resource.Line < g.minLine) {
 			g.minLine = f.Resource.Line
@@ -101,9 +115,9 @@ func groupByResource(fs []finding.Finding) []*group {
 }
 
 // sortFindings orders findings by severity (highest first), rule, path, container and message.
-func sortFindings(fs []finding.Finding) {
+func sortFindings(fs []*finding.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
+		a, b := fs[i], fs[j]
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
 		}
@@ -171,33 +185,52 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// wrap breaks s into lines of at most width runes at spaces; a word longer than width stays whole
-// on its own line. Existing line breaks are kept.
-func wrap(s string, width int) []string {
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		words := strings.Fields(para)
-		if len(words) == 0 {
-			out = append(out, "")
-			continue
+// textWriter is what the text writers write to: a *bufio.Writer or a *bytes.Buffer.
+type textWriter interface {
+	io.StringWriter
+	io.ByteWriter
+}
+
+// writeWrapped writes s wrapped to the table width; the first line follows first, the others
+// follow rest.
+func writeWrapped(b textWriter, s, first, rest string) {
+	wrapTo(b, s, first, rest, tableWidth-indent)
+}
+
+// wrapTo writes s broken into lines of at most width runes at spaces, each ended by a line break;
+// the first line follows first, the others follow rest. A word longer than width stays whole on
+// its own line; existing line breaks are kept and runs of spaces become one.
+func wrapTo(b textWriter, s, first, rest string, width int) {
+	lines := 0
+	prefix := func() {
+		if lines == 0 {
+			b.WriteString(first)
+		} else {
+			b.WriteString(rest)
 		}
-		var line strings.Builder
-		n := 0
-		for _, w := range words {
-			wl := len([]rune(w))
-			if n > 0 && n+1+wl > width {
-				out = append(out, line.String())
-				line.Reset()
-				n = 0
+		lines++
+	}
+	for para := range strings.SplitSeq(s, "\n") {
+		n, started := 0, false
+		for w := range strings.FieldsSeq(para) {
+			wl := utf8.RuneCountInString(w)
+			if started && n+1+wl > width {
+				b.WriteByte('\n')
+				started, n = false, 0
 			}
-			if n > 0 {
-				line.WriteByte(' ')
+			if started {
+				b.WriteByte(' ')
 				n++
+			} else {
+				prefix()
+				started = true
 			}
-			line.WriteString(w)
+			b.WriteString(w)
 			n += wl
 		}
-		out = append(out, line.String())
+		if !started {
+			prefix()
+		}
+		b.WriteByte('\n')
 	}
-	return out
 }

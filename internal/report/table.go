@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"io"
 	"strconv"
 	"strings"
@@ -41,30 +41,29 @@ const ansiReset = "\x1b[0m"
 // object, text wrapped at 100 columns, then one summary line and the inputs that could not be read.
 // Suppressed findings are counted in the summary but listed only with opts.ShowSuppressed.
 func WriteTable(w io.Writer, fs finding.Batches, m Meta, opts TableOptions) error {
-	var b bytes.Buffer
-	shown := make([]finding.Finding, 0, fs.Len())
+	b := bufio.NewWriterSize(w, 64<<10)
+	shown := make([]*finding.Finding, 0, fs.Len())
 	for _, f := range fs.All() {
 		if opts.ShowSuppressed || !f.Suppressed {
-			shown = append(shown, *f)
+			shown = append(shown, f)
 		}
 	}
 	for i, g := range groupByResource(shown) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		writeGroup(&b, g, opts)
+		writeGroup(b, g, opts)
 	}
 	if len(shown) > 0 {
 		b.WriteByte('\n')
 	}
 	b.WriteString(summaryLine(fs, m, opts.Color))
 	b.WriteByte('\n')
-	writeErrors(&b, m)
-	_, err := w.Write(b.Bytes())
-	return err
+	writeErrors(b, m)
+	return b.Flush()
 }
 
-func writeGroup(b *bytes.Buffer, g *group, opts TableOptions) {
+func writeGroup(b *bufio.Writer, g *group, opts TableOptions) {
 	b.WriteString(g.res.String())
 	switch {
 	case g.res.File != "":
@@ -73,16 +72,17 @@ func writeGroup(b *bytes.Buffer, g *group, opts TableOptions) {
 		b.WriteString("  (cluster " + g.res.Cluster + ")")
 	}
 	b.WriteByte('\n')
-	pad := strings.Repeat(" ", indent)
 	for _, f := range g.findings {
 		b.WriteString("  ")
-		word := strings.ToUpper(f.Severity.String())
+		word := severityWords[f.Severity]
 		if opts.Color && ansi[f.Severity] != "" {
-			b.WriteString(ansi[f.Severity] + word + ansiReset)
+			b.WriteString(ansi[f.Severity])
+			b.WriteString(word)
+			b.WriteString(ansiReset)
 		} else {
 			b.WriteString(word)
 		}
-		b.WriteString(strings.Repeat(" ", max(1, sevWidth+2-len(word))))
+		b.WriteString(spaces[:max(1, sevWidth+2-len(word))])
 		title := f.Title
 		if title == "" {
 			title = f.Rule
@@ -96,7 +96,10 @@ func writeGroup(b *bytes.Buffer, g *group, opts TableOptions) {
 		}
 		if loc := location(f.Resource); loc != "" {
 			// Not wrapped: a location is copied and clicked whole.
-			b.WriteString(pad + "at " + loc + "\n")
+			b.WriteString(pad)
+			b.WriteString("at ")
+			b.WriteString(loc)
+			b.WriteByte('\n')
 		}
 		if f.Suppressed {
 			why := f.Suppression
@@ -107,6 +110,21 @@ func writeGroup(b *bytes.Buffer, g *group, opts TableOptions) {
 		}
 	}
 }
+
+// pad indents a finding's text; spaces is longer than any padding the table needs.
+var (
+	pad    = strings.Repeat(" ", indent)
+	spaces = strings.Repeat(" ", 2*indent)
+)
+
+// severityWords are the severities as the table shows them ("CRITICAL").
+var severityWords = func() map[finding.Severity]string {
+	m := map[finding.Severity]string{finding.SeverityNone: strings.ToUpper(finding.SeverityNone.String())}
+	for _, s := range finding.Severities {
+		m[s] = strings.ToUpper(s.String())
+	}
+	return m
+}()
 
 // location is "file:line (path)", or the parts of it that are known.
 func location(r finding.Resource) string {
@@ -121,20 +139,6 @@ func location(r finding.Resource) string {
 		return r.Path
 	default:
 		return loc + " (" + r.Path + ")"
-	}
-}
-
-// writeWrapped writes s wrapped to the table width; the first line follows first, the others
-// follow rest.
-func writeWrapped(b *bytes.Buffer, s, first, rest string) {
-	for i, line := range wrap(s, tableWidth-indent) {
-		if i == 0 {
-			b.WriteString(first)
-		} else {
-			b.WriteString(rest)
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
 	}
 }
 
@@ -191,7 +195,7 @@ func summaryLine(fs finding.Batches, m Meta, color bool) string {
 }
 
 // writeErrors lists the inputs that could not be read.
-func writeErrors(b *bytes.Buffer, m Meta) {
+func writeErrors(b textWriter, m Meta) {
 	switch {
 	case len(m.Errors) > 0:
 		b.WriteString("\nCould not read " + plural(len(m.Errors), "input") + "; the scan is incomplete:\n")

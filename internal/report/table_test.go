@@ -241,10 +241,19 @@ func TestWrap(t *testing.T) {
 		{"aaaaaaaaaaaa b", 5, []string{"aaaaaaaaaaaa", "b"}},
 		{"one\ntwo  three", 20, []string{"one", "two three"}},
 		{"ééé ééé", 3, []string{"ééé", "ééé"}},
+		{"a\n\nb  c", 10, []string{"a", "", "b c"}},
+		{"  lead and trail  ", 40, []string{"lead and trail"}},
 	}
 	for _, tt := range tests {
-		if got := wrap(tt.in, tt.width); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		var b bytes.Buffer
+		wrapTo(&b, tt.in, "", "", tt.width)
+		if got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n"); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("wrapTo(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+		b.Reset()
+		wrapTo(&b, tt.in, "> ", ". ", tt.width)
+		if got, want := b.String(), "> "+strings.Join(tt.want, "\n. ")+"\n"; got != want {
+			t.Errorf("wrapTo(%q, %d) with prefixes = %q, want %q", tt.in, tt.width, got, want)
 		}
 	}
 }
