@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -170,15 +172,6 @@ func WriteSARIF(w io.Writer, fs finding.Batches, m Meta, rs []*rules.Rule) error
 		}
 	}
 
-	results := make([]sarifResult, 0, fs.Len())
-	for _, f := range fs.All() {
-		res := sarifResultOf(*f)
-		if i, ok := index[f.Rule]; ok {
-			res.RuleIndex = &i
-		}
-		results = append(results, res)
-	}
-
 	inv := sarifInvocation{ExecutionSuccessful: !m.incomplete()}
 	for _, e := range m.Errors {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
@@ -193,19 +186,57 @@ func WriteSARIF(w io.Writer, fs finding.Batches, m Meta, rs []*rules.Rule) error
 		})
 	}
 
+	// The log is encoded without its results, which are then written into the empty array one by
+	// one, so a large log is never held whole.
 	log := sarifLog{
 		Schema:  sarifSchema,
 		Version: sarifVersion,
 		Runs: []sarifRun{{
 			Tool:        sarifTool{Driver: driver},
 			Invocations: []sarifInvocation{inv},
-			Results:     results,
+			Results:     []sarifResult{},
 		}},
 	}
-	enc := json.NewEncoder(w)
+	var doc bytes.Buffer
+	enc := json.NewEncoder(&doc)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	const empty = `"results": []`
+	at := bytes.LastIndex(doc.Bytes(), []byte(empty))
+	if at < 0 || fs.Len() == 0 {
+		_, err := w.Write(doc.Bytes())
+		return err
+	}
+	lineStart := bytes.LastIndexByte(doc.Bytes()[:at], '\n') + 1
+	outer := string(doc.Bytes()[lineStart:at]) // the indentation of "results"
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(doc.Bytes()[:at+len(empty)-1])
+	buf := make([]byte, 0, 4096)
+	first := true
+	for _, f := range fs.All() {
+		res := sarifResultOf(*f)
+		if i, ok := index[f.Rule]; ok {
+			res.RuleIndex = &i
+		}
+		buf = buf[:0]
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, '\n')
+		buf = append(buf, outer...)
+		buf = append(buf, "  "...)
+		buf = appendSARIFResult(buf, &res, outer+"  ")
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n" + outer + "]")
+	bw.Write(doc.Bytes()[at+len(empty):])
+	return bw.Flush()
 }
 
 func sarifRuleOf(r *rules.Rule) sarifRule {
