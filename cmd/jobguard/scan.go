@@ -164,13 +164,14 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	if source == nil {
 		// Files: the collector's budget grows with the input read (see gcbudget).
 		budget := gcbudget.Start()
+		defer budget.Stop()
 		source = scan.FileSource(args, c.InOrStdin(), skipped, budget.Add)
 		source = afterLoad(source, budget.Loaded)
 	} else if os.Getenv("GOGC") == "" {
 		// A cluster: the input's size is not known before it is read. A scan holds every object
 		// it read until all are judged; a smaller GC target keeps its peak memory near that
 		// live set for a little more CPU. GOGC in the environment wins.
-		debug.SetGCPercent(scanGCPercent)
+		defer debug.SetGCPercent(debug.SetGCPercent(scanGCPercent))
 	}
 	code := scan.Run(ctx, scan.Options{
 		Source: source,

@@ -30,12 +30,19 @@ const (
 	FallbackPercent = 75
 )
 
-// Budget is the collector's budget for one run. The zero value and nil do nothing.
+// Budget is the collector's budget for one run: Start it, Add the input's size as it is read,
+// call Loaded once it is decoded, and Stop it when the run ends. The zero value and nil do
+// nothing.
 type Budget struct {
 	mu     sync.Mutex
 	input  int64
 	limit  int64
 	active bool
+	// started is true when Start changed the settings; prevPercent and prevLimit are what they
+	// were, which Stop restores.
+	started     bool
+	prevPercent int
+	prevLimit   int64
 }
 
 // Start turns the proportional collector off and sets the memory limit to Floor, unless GOGC or
@@ -44,10 +51,25 @@ func Start() *Budget {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return &Budget{}
 	}
-	b := &Budget{limit: Floor, active: true}
-	debug.SetMemoryLimit(Floor)
-	debug.SetGCPercent(-1)
+	b := &Budget{limit: Floor, active: true, started: true}
+	b.prevLimit = debug.SetMemoryLimit(Floor)
+	b.prevPercent = debug.SetGCPercent(-1)
 	return b
+}
+
+// Stop puts back the collector settings Start found, for a process that goes on after the run.
+func (b *Budget) Stop() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.started {
+		return
+	}
+	b.active, b.started = false, false
+	debug.SetGCPercent(b.prevPercent)
+	debug.SetMemoryLimit(b.prevLimit)
 }
 
 // Add counts n more bytes of input, read but not yet decoded, and raises the limit to

@@ -109,3 +109,37 @@ func TestNilBudget(t *testing.T) {
 		t.Error("nil budget has a limit")
 	}
 }
+
+func TestStop(t *testing.T) {
+	restoreGC(t)
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	debug.SetGCPercent(123)
+	debug.SetMemoryLimit(1 << 40)
+	b := Start()
+	b.Add(100 << 20)
+	b.Stop()
+	if got := gcPercent(); got != 123 {
+		t.Errorf("GC percent after Stop = %d, want 123", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("memory limit after Stop = %d, want %d", got, int64(1<<40))
+	}
+	if b.Limit() != 0 {
+		t.Errorf("Limit() after Stop = %d, want 0", b.Limit())
+	}
+	b.Add(1 << 30) // a stopped budget changes nothing
+	b.Stop()
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("memory limit after a second Stop = %d", got)
+	}
+
+	t.Setenv("GOGC", "100") // a budget that did nothing restores nothing
+	debug.SetGCPercent(77)
+	b = Start()
+	debug.SetGCPercent(55)
+	b.Stop()
+	if got := gcPercent(); got != 55 {
+		t.Errorf("Stop of an inactive budget changed the GC percent to %d", got)
+	}
+}
