@@ -213,17 +213,27 @@ func ScriptFiles(argv []string) (out []string) {
 
 // run is the state of one analysis shared by every nested script.
 type run struct {
-	opts    *Options
-	out     []Indicator
-	seen    map[string]struct{}
-	files   map[string]val  // content of files written so far, by cleaned path
-	fds     map[int]string  // file descriptors above 2 opened on /dev/tcp or /dev/udp
-	fifos   map[string]bool // named pipes made by mkfifo/mknod
+	opts  *Options
+	out   []Indicator
+	seen  map[string]struct{}
+	files map[string]val  // content of files written so far, by cleaned path
+	fds   map[int]string  // file descriptors above 2 opened on /dev/tcp or /dev/udp
+	fifos map[string]bool // named pipes made by mkfifo/mknod
+	// sinks are the output process substitutions >(...) by the path that names them: what a
+	// command writes there is the commands' stdin.
+	sinks   map[string]*sink
 	called  map[*syntax.Stmt]bool
 	steps   int  // commands evaluated
 	parsed  int  // bytes handed to the parser
 	collect bool // ScriptFiles mode: gather script paths, report nothing
 	scripts []string
+}
+
+// sink is an output process substitution and its text, the evidence of what runs there.
+type sink struct {
+	ps      *syntax.ProcSubst
+	text    string
+	reading bool // its commands are running on what was written: a write from them is not fed back
 }
 
 func newRun(opts *Options) *run { return &run{opts: opts} }

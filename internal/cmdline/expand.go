@@ -552,10 +552,22 @@ func (st *state) cmdSubst(cs *syntax.CmdSubst) val {
 	return out
 }
 
+// procSubst evaluates a process substitution. <(...) names a file with the commands' output;
+// >(...) names a file whose content the commands read: they run now with an unknown stdin, and
+// again on what a command writes there (recordFile), so "curl URL | tee >(sh)" pipes the download
+// into sh.
 func (st *state) procSubst(ps *syntax.ProcSubst) val {
 	out := st.stmts(ps.Stmts, stdio{})
 	if ps.Op == syntax.CmdOut {
-		return lit("/dev/fd/63")
+		// Like bash, name them /dev/fd/63, 62 ... so that several can be told apart.
+		p := "/dev/fd/" + strconv.Itoa(63-min(len(st.r.sinks), 50))
+		if st.r.sinks == nil {
+			st.r.sinks = make(map[string]*sink)
+		}
+		if _, taken := st.r.sinks[p]; !taken {
+			st.r.sinks[p] = &sink{ps: ps, text: st.text(ps)}
+		}
+		return lit(p)
 	}
 	return val{s: "/dev/fd/63", known: true, file: &out}
 }

