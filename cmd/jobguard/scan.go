@@ -29,8 +29,8 @@ import (
 const scanGCPercent = 75
 
 type scanFlags struct {
-	output, outputFile, failOn, pssLevel, pssVersion, configFile, color string
-	verbose, showSuppressed                                             bool
+	output, outputFile, failOn, minSeverity, pssLevel, pssVersion, configFile, color string
+	verbose, showSuppressed                                                          bool
 
 	cluster, allNamespaces bool
 	pageSize               int64
@@ -75,6 +75,7 @@ errors (the readable inputs are still scanned and reported); 3 the scan could no
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: "+strings.Join(scan.Formats, ", "))
 	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 if any unsuppressed finding is at or above: critical, high, medium, low, info, none")
+	fl.StringVar(&f.minSeverity, "min-severity", "info", "report only findings at or above: critical, high, medium, low, info (--fail-on still judges every finding)")
 	fl.StringVar(&f.pssLevel, "pss-level", "restricted", "Pod Security Standards level to check: baseline, restricted (privileged turns the PSS checks off); overrides namespace labels when set")
 	fl.StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N; overrides namespace labels when set")
 	fl.StringVar(&f.configFile, "config", "", "jobguard.yaml: allowed registries, exemptions, rule severities, disabled rules")
@@ -98,6 +99,10 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	failOn, err := finding.ParseSeverity(f.failOn)
 	if err != nil {
 		return usagef("--fail-on: %v", err)
+	}
+	minSeverity, err := finding.ParseSeverity(f.minSeverity)
+	if err != nil || minSeverity == finding.SeverityNone {
+		return usagef("--min-severity: unknown severity %q (want one of critical, high, medium, low, info)", f.minSeverity)
 	}
 	level, err := api.ParseLevel(f.pssLevel)
 	if err != nil {
@@ -183,6 +188,7 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 		},
 		Format:         f.output,
 		FailOn:         failOn,
+		MinSeverity:    minSeverity,
 		ShowSuppressed: f.showSuppressed,
 		Color:          color,
 		Stdout:         out,

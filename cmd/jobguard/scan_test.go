@@ -231,3 +231,79 @@ func TestScanFormats(t *testing.T) {
 		t.Errorf("report file: %v %.200s", err, b)
 	}
 }
+
+const privilegedPod = `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ns}
+spec:
+  containers:
+  - name: c
+    image: registry.example.com/app@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    securityContext: {privileged: true}
+`
+
+// --min-severity leaves lower findings out of every format, says how many, and never weakens
+// --fail-on.
+func TestScanMinSeverity(t *testing.T) {
+	dir := t.TempDir()
+	priv := write(t, dir, "priv.yaml", privilegedPod)
+	tests := []struct {
+		name         string
+		args         []string
+		want         int
+		lowest       string // the lowest severity the JSON report may hold ("" when not JSON)
+		inStdout     string
+		inStderr     string
+		notInStderr  string
+		wantFindings int // -1: any
+	}{
+		{name: "default reports everything", args: []string{"scan", "-o", "json", "--fail-on", "none", priv},
+			lowest: "info", wantFindings: -1, notInStderr: "not reported"},
+		{name: "high and above", args: []string{"scan", "-o", "json", "--min-severity", "high", "--fail-on", "none", priv},
+			lowest: "high", wantFindings: -1, inStderr: "below --min-severity high not reported"},
+		{name: "a hidden high finding still fails --fail-on high", args: []string{"scan", "-o", "json", "--min-severity", "critical", priv},
+			want: 1, lowest: "critical", wantFindings: 0, inStderr: "below --min-severity critical not reported"},
+		{name: "table", args: []string{"scan", "--min-severity", "critical", "--fail-on", "none", priv},
+			inStdout: "No findings", inStderr: "not reported"},
+		{name: "sarif", args: []string{"scan", "-o", "sarif", "--min-severity", "critical", "--fail-on", "none", priv},
+			inStdout: `"results": []`, inStderr: "not reported"},
+		{name: "upper case", args: []string{"scan", "--min-severity", "HIGH", "--fail-on", "none", priv}, inStderr: "not reported"},
+		{name: "none is not a level to report", args: []string{"scan", "--min-severity", "none", priv}, want: 2,
+			inStderr: `--min-severity: unknown severity "none"`},
+		{name: "unknown", args: []string{"scan", "--min-severity", "severe", priv}, want: 2,
+			inStderr: `--min-severity: unknown severity "severe"`},
+	}
+	rank := map[string]int{"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := jobguard(t, "", tt.args...)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.want, stderr)
+			}
+			if !strings.Contains(stdout, tt.inStdout) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.inStdout, stdout)
+			}
+			if !strings.Contains(stderr, tt.inStderr) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.inStderr, stderr)
+			}
+			if tt.notInStderr != "" && strings.Contains(stderr, tt.notInStderr) {
+				t.Errorf("stderr contains %q:\n%s", tt.notInStderr, stderr)
+			}
+			if tt.lowest == "" {
+				return
+			}
+			r := parseReport(t, stdout)
+			if tt.wantFindings >= 0 && len(r.Findings) != tt.wantFindings {
+				t.Errorf("%d findings, want %d", len(r.Findings), tt.wantFindings)
+			}
+			if r.Summary.Findings != len(r.Findings) {
+				t.Errorf("summary counts %d findings, the report has %d", r.Summary.Findings, len(r.Findings))
+			}
+			for _, f := range r.Findings {
+				if rank[f.Severity] < rank[tt.lowest] {
+					t.Errorf("finding %s is %s, below %s", f.Rule, f.Severity, tt.lowest)
+				}
+			}
+		})
+	}
+}

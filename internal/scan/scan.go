@@ -45,7 +45,10 @@ type Options struct {
 	// Format is table, json or sarif.
 	Format string
 	// FailOn is the lowest severity that fails the scan (SeverityNone: never fail on findings).
-	FailOn         finding.Severity
+	FailOn finding.Severity
+	// MinSeverity is the lowest severity reported (SeverityNone and SeverityInfo: all). Findings
+	// below it are left out of the report, and said so on Stderr, but FailOn still judges them.
+	MinSeverity    finding.Severity
 	ShowSuppressed bool
 	Color          bool
 	Stdout, Stderr io.Writer
@@ -86,29 +89,75 @@ func Run(ctx context.Context, o Options) int {
 
 	set := input.NewSet(loaded.Objects)
 	bar := progress.New(o.Stderr, "scanning", len(set.Objects))
+	f := filter{min: o.MinSeverity}
 	var findings finding.Batches
-	worst := finding.SeverityNone
 	switch o.Format {
 	case "json":
 		// The JSON report is written while the objects are judged, and its findings are not kept.
 		js := report.NewJSONStream(o.Stdout, meta)
-		_, meta.Resources = evaluate(eng, set, bar, true, js.Write)
+		_, meta.Resources = evaluate(eng, set, bar, true, func(fs []finding.Finding) { js.Write(f.keep(fs)) })
 		err = js.Close(meta.Resources)
-		worst = js.Max()
 	case "sarif":
 		findings, meta.Resources = evaluate(eng, set, bar, true, nil)
+		findings = f.keepAll(findings)
+		if n := findings.Len(); n > githubMaxResults {
+			fmt.Fprintf(o.Stderr, "warning: the SARIF log has %d results; GitHub code scanning rejects more than %d in a run (--min-severity reports fewer)\n", n, githubMaxResults)
+		}
 		err = report.WriteSARIF(o.Stdout, findings, meta, eng.Rules())
-		worst = findings.Max()
 	default:
 		findings, meta.Resources = evaluate(eng, set, bar, true, nil)
+		findings = f.keepAll(findings)
 		err = report.WriteTable(o.Stdout, findings, meta, report.TableOptions{Color: o.Color, ShowSuppressed: o.ShowSuppressed})
-		worst = findings.Max()
 	}
 	if err != nil {
 		fmt.Fprintln(o.Stderr, "jobguard: writing report:", err)
 		return ExitError
 	}
-	return exitCode(worst, o.FailOn, len(loaded.Errors) > 0, len(loaded.Warnings) > 0)
+	if f.left > 0 {
+		fmt.Fprintf(o.Stderr, "jobguard: %d findings below --min-severity %s not reported\n", f.left, o.MinSeverity)
+	}
+	return exitCode(f.worst, o.FailOn, len(loaded.Errors) > 0, len(loaded.Warnings) > 0)
+}
+
+// githubMaxResults is the most results GitHub code scanning accepts in one SARIF run.
+const githubMaxResults = 25000
+
+// filter leaves the findings below min out of a report, and remembers what the exit code needs:
+// the highest severity of every unsuppressed finding, reported or not.
+type filter struct {
+	min   finding.Severity
+	worst finding.Severity
+	left  int // findings left out
+}
+
+// keep returns the findings of fs at or above f.min (fs itself when that is all of them).
+func (f *filter) keep(fs []finding.Finding) []finding.Finding {
+	all := true
+	for i := range fs {
+		if !fs[i].Suppressed {
+			f.worst = max(f.worst, fs[i].Severity)
+		}
+		all = all && fs[i].Severity >= f.min
+	}
+	if all {
+		return fs
+	}
+	out := make([]finding.Finding, 0, len(fs))
+	for i := range fs {
+		if fs[i].Severity >= f.min {
+			out = append(out, fs[i])
+		}
+	}
+	f.left += len(fs) - len(out)
+	return out
+}
+
+// keepAll is keep for every batch.
+func (f *filter) keepAll(fs finding.Batches) finding.Batches {
+	for i := range fs {
+		fs[i] = f.keep(fs[i])
+	}
+	return fs
 }
 
 // ExitCode chooses the exit code: input errors, then findings at or above failOn, then an
