@@ -882,16 +882,16 @@ func knownProgram(name string) bool {
 // executedFile returns the recorded content of the file a command name runs, with the path it
 // was written to, or "" when nothing was written there.
 func (st *state) executedFile(prog string, host bool) (val, string) {
-	if v, p, ok := st.executedFromTree(prog); ok {
-		return v, p
-	}
 	files := st.r.files
-	if len(files) == 0 || prog == "" {
+	if prog == "" || len(files) == 0 && len(st.r.trees) == 0 {
 		return val{}, ""
 	}
 	if strings.Contains(prog, "/") {
 		p := cleanPath(prog)
 		if v, ok := files[p]; ok {
+			return v, p
+		}
+		if v, _, ok := st.treeFile(p); ok {
 			return v, p
 		}
 		if !strings.HasPrefix(p, "/") {
@@ -908,6 +908,9 @@ func (st *state) executedFile(prog string, host bool) (val, string) {
 	for _, dir := range []string{"/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/bin", "/sbin"} {
 		p := dir + "/" + prog
 		if v, ok := files[p]; ok {
+			return v, p
+		}
+		if v, _, ok := st.treeFile(p); ok {
 			return v, p
 		}
 	}

@@ -187,23 +187,3 @@ func remoteRepo(u string) bool {
 	at, colon := strings.IndexByte(u, '@'), strings.IndexByte(u, ':')
 	return at > 0 && colon > at && !strings.Contains(u[:colon], "/")
 }
-
-// executedFromTree returns the content of the program prog runs when it lies in a directory
-// recordTree filled: a path, or a bare name found through $PATH.
-func (st *state) executedFromTree(prog string) (val, string, bool) {
-	if len(st.r.trees) == 0 || prog == "" {
-		return val{}, "", false
-	}
-	if strings.Contains(prog, "/") {
-		if v, _, ok := st.treeFile(prog); ok {
-			return v, cleanPath(prog), true
-		}
-		return val{}, "", false
-	}
-	for _, dir := range []string{"/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/bin", "/sbin"} {
-		if v, ok := st.r.trees[dir]; ok {
-			return v, dir + "/" + prog, true
-		}
-	}
-	return val{}, "", false
-}
