@@ -37,7 +37,6 @@ type JSONStream struct {
 	buf     []byte
 	n       int
 	summary finding.Summary
-	max     finding.Severity
 	err     error
 }
 
@@ -66,9 +65,6 @@ func (s *JSONStream) Write(fs []finding.Finding) {
 	for i := range fs {
 		f := &fs[i]
 		s.summary.Add(f)
-		if !f.Suppressed {
-			s.max = max(s.max, f.Severity)
-		}
 		if s.err != nil {
 			continue
 		}
@@ -82,9 +78,6 @@ func (s *JSONStream) Write(fs []finding.Finding) {
 		_, s.err = s.bw.Write(s.buf)
 	}
 }
-
-// Max returns the highest severity of the unsuppressed findings written (SeverityNone if none).
-func (s *JSONStream) Max() finding.Severity { return s.max }
 
 // Close ends the document with the errors of the Meta it was started with, and the summary of the
 // findings written about resources objects. It returns the first write error.
