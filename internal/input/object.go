@@ -6,6 +6,7 @@ package input
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,18 +29,73 @@ type Object struct {
 	// Obj is the typed object for the kinds jobguard understands (see Decode), nil for other kinds.
 	Obj any
 	// Lines maps JSON paths inside the object (e.g. "spec.template.spec.containers[0].image") to
-	// their line in Source.File. Nil for objects not read from a file.
-	Lines map[string]int
+	// their line in Source.File. Empty for objects not read from a file.
+	Lines Lines
 }
 
 // LineOf returns the line of path, or of its nearest ancestor that has one, or the object's line.
 func (o *Object) LineOf(path string) int {
 	for p := path; p != ""; p = parentPath(p) {
-		if l, ok := o.Lines[p]; ok {
+		if l, ok := o.Lines.Line(p); ok {
 			return l
 		}
 	}
 	return o.Source.Line
+}
+
+// Lines maps the JSON paths of an object's fields to their lines, in two allocations that hold no
+// pointers for the garbage collector to follow: the paths one after the other, and for each its
+// end in them and its line. An object records a few dozen paths (only those on a line of their
+// own), so a lookup scans them; a path recorded twice has the line recorded last.
+type Lines struct {
+	paths string
+	ents  []int32 // pairs: where a path ends in paths, and its line
+}
+
+// NewLines returns the Lines of the paths written one after the other in paths, where pairs holds
+// for each in order the offset at which it ends and its line.
+func NewLines(paths string, pairs []int32) Lines {
+	return Lines{paths: paths, ents: pairs}
+}
+
+// Len returns the number of paths recorded.
+func (l Lines) Len() int { return len(l.ents) / 2 }
+
+// Line returns the line recorded for path.
+func (l Lines) Line(path string) (int, bool) {
+	for i := len(l.ents) - 2; i >= 0; i -= 2 {
+		end, start := int(l.ents[i]), 0
+		if i > 0 {
+			start = int(l.ents[i-2])
+		}
+		if end-start == len(path) && l.paths[start:end] == path {
+			return int(l.ents[i+1]), true
+		}
+	}
+	return 0, false
+}
+
+// All yields every recorded path with its line, in the order recorded.
+func (l Lines) All() iter.Seq2[string, int] {
+	return func(yield func(string, int) bool) {
+		start := 0
+		for i := 0; i+1 < len(l.ents); i += 2 {
+			end := int(l.ents[i])
+			if !yield(l.paths[start:end], int(l.ents[i+1])) {
+				return
+			}
+			start = end
+		}
+	}
+}
+
+// Map returns the lines as a map (a path recorded twice has its last line).
+func (l Lines) Map() map[string]int {
+	m := make(map[string]int, l.Len())
+	for p, line := range l.All() {
+		m[p] = line
+	}
+	return m
 }
 
 func parentPath(p string) string {

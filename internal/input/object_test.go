@@ -1,6 +1,8 @@
 package input
 
 import (
+	"maps"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,11 +71,51 @@ func TestDecode(t *testing.T) {
 }
 
 func TestLineOf(t *testing.T) {
-	o := &Object{Lines: map[string]int{"spec": 5, "spec.containers[0]": 9}}
+	o := &Object{Lines: NewLines("spec"+"spec.containers[0]", []int32{4, 5, 22, 9})}
 	o.Source.Line = 1
 	for path, want := range map[string]int{"spec.containers[0].image": 9, "spec.containers[1].image": 5, "metadata.name": 1, "": 1} {
 		if got := o.LineOf(path); got != want {
 			t.Errorf("LineOf(%q) = %d, want %d", path, got, want)
 		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	// "a" at 1, "a.b" at 2, "c" at 3, then "a.b" again at 4: the last line counts.
+	l := NewLines("a"+"a.b"+"c"+"a.b", []int32{1, 1, 4, 2, 5, 3, 8, 4})
+	tests := []struct {
+		path string
+		want int
+		ok   bool
+	}{
+		{"a", 1, true},
+		{"a.b", 4, true},
+		{"c", 3, true},
+		{"b", 0, false},
+		{"a.", 0, false},
+		{"", 0, false},
+		{"a.bc", 0, false},
+	}
+	for _, tt := range tests {
+		if got, ok := l.Line(tt.path); got != tt.want || ok != tt.ok {
+			t.Errorf("Line(%q) = %d, %v; want %d, %v", tt.path, got, ok, tt.want, tt.ok)
+		}
+	}
+	if l.Len() != 4 {
+		t.Errorf("Len() = %d, want 4", l.Len())
+	}
+	var order []string
+	for p, line := range l.All() {
+		order = append(order, p+":"+strconv.Itoa(line))
+	}
+	if got := strings.Join(order, " "); got != "a:1 a.b:2 c:3 a.b:4" {
+		t.Errorf("All() = %s", got)
+	}
+	if m := l.Map(); !maps.Equal(m, map[string]int{"a": 1, "a.b": 4, "c": 3}) {
+		t.Errorf("Map() = %v", m)
+	}
+	var empty Lines
+	if _, ok := empty.Line("a"); ok || empty.Len() != 0 || len(empty.Map()) != 0 {
+		t.Error("the zero Lines is not empty")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jobguard/jobguard/internal/input"
 )
 
 const (
@@ -64,16 +66,7 @@ type walker struct {
 
 	recordOffs bool // record offs, to map a decode error back to a line
 	offs       []offLine
-
-	// intern holds the path strings of earlier objects: manifests repeat the same paths, which
-	// then share one string. prev holds those of the last object in order: the next object
-	// mostly repeats them, which saves looking them up.
-	intern     map[string]string
-	prev, curr []string
 }
-
-// maxIntern bounds the paths interned by one Load or Parse call.
-const maxIntern = 1 << 16
 
 // arenaLimit is how many bytes of paths one object of a document of size bytes may record: a few
 // times the document, so that hostile input (deep paths, many short keys) cannot make Lines
@@ -96,43 +89,16 @@ func (w *walker) convert(m *yaml.Node, objLine int, json, recordOffs, viaAlias b
 	return w.value(m)
 }
 
-// lines returns the recorded lines as a map. Its keys are interned paths, or share one string.
-func (w *walker) lines() map[string]int {
-	m := make(map[string]int, len(w.ents))
-	if w.intern == nil {
-		w.intern = make(map[string]string)
+// lines returns the recorded lines.
+func (w *walker) lines() input.Lines {
+	if len(w.ents) == 0 {
+		return input.Lines{}
 	}
-	var rest string // the paths not interned, in one string
-	curr, j := w.curr[:0], 0
+	pairs := make([]int32, 0, 2*len(w.ents))
 	for _, e := range w.ents {
-		b := w.arena[e.start:e.end]
-		var k string
-		ok := false
-		for d := 0; d < 2 && j+d < len(w.prev); d++ { // the same path, or the next one
-			if w.prev[j+d] == string(b) {
-				k, ok, j = w.prev[j+d], true, j+d+1
-				break
-			}
-		}
-		if !ok {
-			k, ok = w.intern[string(b)]
-		}
-		if !ok {
-			if len(w.intern) >= maxIntern {
-				if rest == "" {
-					rest = string(w.arena)
-				}
-				k = rest[e.start:e.end]
-			} else {
-				k = string(b)
-				w.intern[k] = k
-			}
-		}
-		m[k] = int(e.line)
-		curr = append(curr, k)
+		pairs = append(pairs, e.end, e.line)
 	}
-	w.prev, w.curr = curr, w.prev
-	return m
+	return input.NewLines(string(w.arena), pairs)
 }
 
 func (w *walker) mark(line int) {

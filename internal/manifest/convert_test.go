@@ -211,7 +211,7 @@ status:
 		t.Fatalf("%d objects, errors %v", len(objs), errs)
 	}
 	var paths []string
-	for p := range objs[0].Lines {
+	for p := range objs[0].Lines.All() {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
@@ -233,8 +233,8 @@ func TestPathQuoting(t *testing.T) {
 	in := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: q\ndata:\n  run.sh: a\n  with space: b\n  'quo\"te': c\n  '': d\n  plain_key-1: e\n"
 	objs, _ := Parse("q.yaml", []byte(in), Options{})
 	for path, line := range map[string]int{`data["run.sh"]`: 6, `data["with space"]`: 7, `data["quo\"te"]`: 8, `data[""]`: 9, "data.plain_key-1": 10} {
-		if got := objs[0].Lines[path]; got != line {
-			t.Errorf("Lines[%s] = %d, want %d (have %v)", path, got, line, objs[0].Lines)
+		if got := objs[0].Lines.Map()[path]; got != line {
+			t.Errorf("Lines[%s] = %d, want %d (have %v)", path, got, line, objs[0].Lines.Map())
 		}
 	}
 }

@@ -67,7 +67,7 @@ func FuzzParse(f *testing.F) {
 			if (o.Obj != nil) != input.Known(s.APIVersion, s.Kind) {
 				t.Fatalf("%s %s: Obj %T", s.APIVersion, s.Kind, o.Obj)
 			}
-			for p, l := range o.Lines {
+			for p, l := range o.Lines.All() {
 				if p == "" {
 					t.Fatal("empty path in Lines")
 				}
@@ -152,8 +152,8 @@ func checkStreamWith(t *testing.T, data []byte, noFast bool) {
 	}
 	for i, f := range fast.objs {
 		s := slow.objs[i]
-		if f.Source != s.Source || !maps.Equal(f.Lines, s.Lines) || !reflect.DeepEqual(f.Obj, s.Obj) {
-			t.Fatalf("object %d differs:\n%+v %v\n%+v %v", i, f.Source, f.Lines, s.Source, s.Lines)
+		if f.Source != s.Source || !maps.Equal(f.Lines.Map(), s.Lines.Map()) || !reflect.DeepEqual(f.Obj, s.Obj) {
+			t.Fatalf("object %d differs:\n%+v %v\n%+v %v", i, f.Source, f.Lines.Map(), s.Source, s.Lines.Map())
 		}
 	}
 }

@@ -226,13 +226,13 @@ func TestCronJobLines(t *testing.T) {
 		spec + ".containers[0].volumeMounts[0].name", spec + ".volumes[0].name"} {
 		delete(want, same)
 	}
-	if !maps.Equal(o.Lines, want) {
+	if lines := o.Lines.Map(); !maps.Equal(lines, want) {
 		for path, line := range want {
-			if got, ok := o.Lines[path]; !ok || got != line {
+			if got, ok := lines[path]; !ok || got != line {
 				t.Errorf("Lines[%s] = %d, %v; want %d", path, got, ok, line)
 			}
 		}
-		for path, line := range o.Lines {
+		for path, line := range lines {
 			if _, ok := want[path]; !ok {
 				t.Errorf("unexpected Lines[%s] = %d", path, line)
 			}

@@ -74,8 +74,8 @@ func sameLoad(got, want loaded) string {
 		switch {
 		case o.Source != w.Source:
 			return fmt.Sprintf("object %d is %+v, want %+v", i, o.Source, w.Source)
-		case !maps.Equal(o.Lines, w.Lines):
-			return fmt.Sprintf("object %d (%s) has lines %v, want %v", i, describe(o), o.Lines, w.Lines)
+		case !maps.Equal(o.Lines.Map(), w.Lines.Map()):
+			return fmt.Sprintf("object %d (%s) has lines %v, want %v", i, describe(o), o.Lines.Map(), w.Lines.Map())
 		case !reflect.DeepEqual(o.Obj, w.Obj):
 			return fmt.Sprintf("object %d (%s) decodes to %+v, want %+v", i, describe(o), o.Obj, w.Obj)
 		}

@@ -252,7 +252,7 @@ func evaluate(eng *rules.Engine, set *input.Set, bar *progress.Bar, release bool
 					buf = eng.EvaluateAppend(buf, set, objs[i])
 					isWorkload[i] = workload.From(objs[i].Obj) != nil
 					if release && isWorkload[i] {
-						objs[i].Obj, objs[i].Lines = nil, nil
+						objs[i].Obj, objs[i].Lines = nil, input.Lines{}
 					}
 				}
 				if len(buf) > 0 {
