@@ -226,22 +226,13 @@ func decode(dec *yaml.Decoder, n *yaml.Node) (ok bool) {
 
 // streamable reports whether a yaml.Decoder reads data's documents as splitDocuments and
 // document do: data has no anchors (a decoder resolves aliases to anchors of earlier documents),
-// no directives (which it may carry over too), and no line breaks but LF and CRLF (it would see
-// document markers after others).
+// no directives (which it may carry over too), and none of the characters fastText leaves to
+// yaml.v3: line breaks but LF and CRLF (a decoder would see document markers after others), and
+// control characters (a decoder reading from an io.Reader does not refuse one at the end of its
+// input as yaml.Unmarshal does, but stops before it and reports nothing).
 func streamable(data []byte) bool {
-	if len(data) > 0 && data[0] == '%' || bytes.Contains(data, []byte("\n%")) ||
-		bytes.Contains(data, []byte("\u0085")) || bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029")) {
+	if len(data) > 0 && data[0] == '%' || bytes.Contains(data, []byte("\n%")) || !fastText(data) {
 		return false
-	}
-	for i := bytes.IndexByte(data, '\r'); i >= 0; {
-		if i+1 >= len(data) || data[i+1] != '\n' {
-			return false
-		}
-		j := bytes.IndexByte(data[i+1:], '\r')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
 	}
 	for i := bytes.IndexByte(data, '&'); i >= 0; {
 		if mayBeAnchor(data, i) {
