@@ -520,6 +520,24 @@ func (w *walker) deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// duplicateKey returns the first two of m's own keys named key (merge keys aside), or nils.
+func (w *walker) duplicateKey(m *yaml.Node, key string) (first, again *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := w.deref(m.Content[i])
+		if k == nil || k.Kind != yaml.ScalarNode || k.Value != key || isMerge(k) {
+			continue
+		}
+		if first != nil {
+			return first, k
+		}
+		first = k
+	}
+	return nil, nil
+}
+
 // lookup returns the value of key in mapping m (following aliases and merge keys, own keys first,
 // the last of duplicates), or nil.
 func (w *walker) lookup(m *yaml.Node, key string) *yaml.Node {

@@ -468,8 +468,14 @@ func (f *fastParser) key(ctx int, first bool) {
 	case ctxRoot:
 		switch string(raw) {
 		case "apiVersion":
+			if f.apiVersion.state != factMissing {
+				f.bail() // the yaml.v3 path reports the duplicate
+			}
 			f.target = &f.apiVersion
 		case "kind":
+			if f.kind.state != factMissing {
+				f.bail()
+			}
 			f.target = &f.kind
 		case "metadata":
 			f.name, f.generateName, f.namespace = fact{}, fact{}, fact{}

@@ -529,6 +529,14 @@ func (p *parser) object(m *yaml.Node, listDepth, aliasLine int) {
 	if aliasLine > 0 {
 		line = w.line(aliasLine)
 	}
+	for _, key := range []string{"apiVersion", "kind"} {
+		// The object's identity written twice is two objects run together, most likely files
+		// joined without "---" between them: reading it as one would hide the first.
+		if first, again := w.duplicateKey(m, key); again != nil {
+			p.fail(p.file, w.line(again.Line), fmt.Errorf("duplicate key %q (first at line %d): two objects run together? Separate documents with ---", key, w.line(first.Line)))
+			return
+		}
+	}
 	apiVersion, hasAPIVersion, err := p.stringField(m, "apiVersion")
 	if err != nil {
 		p.fail(p.file, line, err)
