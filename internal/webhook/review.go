@@ -193,7 +193,12 @@ func decodeObject(kind metav1.GroupVersionKind, raw []byte, namespace, reqName s
 	if kind.Group != "" {
 		apiVersion = kind.Group + "/" + kind.Version
 	}
-	v, err := input.Decode(apiVersion, kind.Kind, raw)
+	decode := input.Decode
+	if utf8.Valid(raw) {
+		// The request body was decoded as JSON whole (handler.go), so raw is valid JSON.
+		decode = input.DecodeValid
+	}
+	v, err := decode(apiVersion, kind.Kind, raw)
 	if err != nil {
 		return nil, nil, err
 	}
