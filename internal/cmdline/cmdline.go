@@ -223,6 +223,7 @@ type run struct {
 	// command writes there is the commands' stdin.
 	sinks   map[string]*sink
 	trees   map[string]val // directories filled from a download (extract.go), by cleaned path
+	cwd     string         // the working directory cd moved to ("" when unknown or not moved)
 	called  map[*syntax.Stmt]bool
 	steps   int  // commands evaluated
 	parsed  int  // bytes handed to the parser

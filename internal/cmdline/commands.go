@@ -215,6 +215,9 @@ func (st *state) exec(c *cmd) res {
 		"bunzip2", "bzcat", "zstd", "unzstd", "cpio", "jq", "yq", "iconv", "dos2unix", "unix2dos",
 		"fold", "fmt", "paste", "column", "less", "more", "gpg", "zip":
 		return st.filter(c)
+	case "cd", "pushd":
+		st.chdir(c)
+		return res{}
 	case "tar", "bsdtar":
 		return st.tar(c)
 	case "unzip":

@@ -21,6 +21,7 @@ func (st *state) recordTree(dir string, v val, how string) {
 	if dir == "" {
 		dir = "."
 	}
+	dir = st.inCwd(dir)
 	if st.r.trees == nil {
 		st.r.trees = make(map[string]val)
 	}
@@ -30,15 +31,15 @@ func (st *state) recordTree(dir string, v val, how string) {
 }
 
 // treeFile returns the content of file p when it lies in a directory recordTree filled, and that
-// directory. The working directory is not followed through cd, so an archive unpacked into "."
-// holds the relative paths in a directory ("xmrig-6.21/xmrig", "./bin/run"), which is how
-// archives are laid out, but not a bare "./run.sh" that the image may have brought. An archive
-// unpacked into / is not followed: every program would be in it.
+// directory. Relative paths are taken from the directory cd moved to. An archive unpacked into
+// the starting directory "." holds the relative paths in a directory ("xmrig-6.21/xmrig",
+// "./bin/run"), which is how archives are laid out, but not a bare "./run.sh" that the image may
+// have brought. An archive unpacked into / is not followed: every program would be in it.
 func (st *state) treeFile(p string) (val, string, bool) {
 	if len(st.r.trees) == 0 || p == "" {
 		return val{}, "", false
 	}
-	p = cleanPath(p)
+	p = st.inCwd(cleanPath(p))
 	best, found := "", false
 	for dir := range st.r.trees {
 		in := false
@@ -186,4 +187,28 @@ func remoteRepo(u string) bool {
 	}
 	at, colon := strings.IndexByte(u, '@'), strings.IndexByte(u, ':')
 	return at > 0 && colon > at && !strings.Contains(u[:colon], "/")
+}
+
+// inCwd returns the path p names from the directory cd moved to: relative paths are joined to
+// it; "." is the starting directory, whatever it is.
+func (st *state) inCwd(p string) string {
+	if st.r.cwd == "" || strings.HasPrefix(p, "/") {
+		return p
+	}
+	return path.Join(st.r.cwd, p)
+}
+
+// chdir follows cd and pushd, for the paths of unpacked downloads. A directory that is not known
+// (cd with no argument, "cd -", "cd $DIR") makes the working directory unknown again, which is
+// taken as the starting one.
+func (st *state) chdir(c *cmd) {
+	ops := operands(c.w, "", nil)
+	if len(ops) == 0 || !ops[0].known || ops[0].s == "-" || ops[0].s == "" {
+		st.r.cwd = ""
+		return
+	}
+	st.r.cwd = st.inCwd(cleanPath(ops[0].s))
+	if st.r.cwd == "." {
+		st.r.cwd = ""
+	}
 }
