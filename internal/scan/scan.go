@@ -94,6 +94,9 @@ func Run(ctx context.Context, o Options) int {
 	switch o.Format {
 	case "json":
 		// The JSON report is written while the objects are judged, and its findings are not kept.
+		if progress.IsTerminal(o.Stdout) {
+			bar = nil // the bar would be drawn between the lines of the report
+		}
 		js := report.NewJSONStream(o.Stdout, meta)
 		_, meta.Resources = evaluate(eng, set, bar, true, func(fs []finding.Finding) { js.Write(f.keep(fs)) })
 		err = js.Close(meta.Resources)
