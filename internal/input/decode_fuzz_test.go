@@ -40,7 +40,7 @@ func checkDecodeAgrees(t *testing.T, apiVersion, kind string, data []byte) {
 	if !json.Valid(data) || !utf8.Valid(data) {
 		return // DecodeValid's callers guarantee valid JSON in UTF-8
 	}
-	strict, strictErr := decodeStrict(apiVersion, kind, data)
+	strict, strictErr := Decode(apiVersion, kind, data)
 	fast := newObject(Group(apiVersion), kind)
 	got, err := DecodeValid(apiVersion, kind, data)
 	if (err == nil) != (strictErr == nil) || err != nil && err.Error() != strictErr.Error() ||

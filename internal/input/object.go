@@ -175,9 +175,18 @@ var fastJSON = jsoniter.Config{CaseSensitive: true}.Froze()
 
 // Decode decodes the JSON of one object into its typed form. It returns (nil, nil) for kinds
 // jobguard does not decode. A field of the wrong type, or data that is not JSON, is an error naming
-// the field or the offset. It decodes as sigs.k8s.io/json, the API server's own decoder.
+// the field or the offset. It decodes as sigs.k8s.io/json, the API server's own decoder: field
+// names match case-sensitively, as in the API server (encoding/json would let a second key "Image"
+// hide the "image" that the cluster runs).
 func Decode(apiVersion, kind string, data []byte) (any, error) {
-	return decodeStrict(apiVersion, kind, data)
+	obj := newObject(Group(apiVersion), kind)
+	if obj == nil {
+		return nil, nil
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
+		return nil, fmt.Errorf("%s %s: %s", apiVersion, kind, cleanJSONError(err))
+	}
+	return obj, nil
 }
 
 // DecodeValid is Decode for data known to be valid JSON in UTF-8, such as what the manifest reader
@@ -193,20 +202,7 @@ func DecodeValid(apiVersion, kind string, data []byte) (any, error) {
 	if err := fastJSON.Unmarshal(data, obj); err == nil {
 		return obj, nil
 	}
-	return decodeStrict(apiVersion, kind, data)
-}
-
-// decodeStrict decodes with sigs.k8s.io/json. Field names match case-sensitively, as in the API
-// server: encoding/json would let a second key "Image" hide the "image" that the cluster runs.
-func decodeStrict(apiVersion, kind string, data []byte) (any, error) {
-	obj := newObject(Group(apiVersion), kind)
-	if obj == nil {
-		return nil, nil
-	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
-		return nil, fmt.Errorf("%s %s: %s", apiVersion, kind, cleanJSONError(err))
-	}
-	return obj, nil
+	return Decode(apiVersion, kind, data)
 }
 
 // cleanJSONError turns "json: cannot unmarshal string into Go struct field PodSpec.spec.containers
