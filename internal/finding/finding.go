@@ -125,9 +125,6 @@ type Summary struct {
 	Incomplete bool `json:"incomplete"`
 }
 
-// Summarize counts unsuppressed findings by severity.
-func Summarize(fs []Finding, resources int) Summary { return Batches{fs}.Summarize(resources) }
-
 // Max returns the highest severity among unsuppressed findings (SeverityNone if there are none).
 func Max(fs []Finding) Severity { return Batches{fs}.Max() }
 

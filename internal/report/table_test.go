@@ -201,7 +201,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got.Findings, want) {
 		t.Errorf("findings do not survive a round trip:\n got %+v\nwant %+v", got.Findings, want)
 	}
-	wantSum := finding.Summarize(fs, testMeta.Resources)
+	wantSum := finding.Batches{fs}.Summarize(testMeta.Resources)
 	wantSum.Errors, wantSum.Incomplete = 1, true
 	if !reflect.DeepEqual(got.Summary, wantSum) {
 		t.Errorf("summary = %+v, want %+v", got.Summary, wantSum)
